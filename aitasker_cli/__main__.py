@@ -1,0 +1,5 @@
+"""`python -m aitasker_cli` runs the same entry point as the `aitasker` console script."""
+
+from .cli.main import main
+
+main()

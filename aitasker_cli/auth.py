@@ -1,0 +1,300 @@
+"""Finding, storing and forgetting the API token: env var, OS keyring, or a 0600 file.
+
+Resolution order (CLI-CONTRACT.md): AITASKER_TOKEN, then the keyring entry for the profile and
+API host, then the credentials file that `auth login --insecure-storage` wrote.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .config import Settings, config_dir
+from .errors import AuthError, UsageError
+
+TOKEN_ENV = "AITASKER_TOKEN"
+KEYRING_TIMEOUT_SECONDS = 3.0
+"""A locked or absent Secret Service can block forever; no keyring call may take longer."""
+
+LOGIN_HINT = "Run 'aitasker auth login', or set AITASKER_TOKEN."
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    source: str
+    """Where it came from: "env", "keyring" or "file"."""
+    location: str
+    """The env var's name, the keyring backend's name, or the file's path."""
+
+    def __repr__(self) -> str:
+        # Keeps the secret out of debug output and assertion messages.
+        return f"Token(source={self.source!r}, location={self.location!r})"
+
+
+@dataclass(frozen=True)
+class TokenKind:
+    kind: str
+    """"api_key_live", "api_key_test", "jwt" or "unknown"."""
+    label: str
+    expires_at: datetime | None = None
+
+
+class KeyringUnavailable(AuthError):
+    """No keyring backend works here, or it failed or did not answer in time."""
+
+
+def resolve_token(settings: Settings) -> Token:
+    """The token to send, by the contract's order; AuthError (exit 4) when there is none."""
+    from_env = os.environ.get(TOKEN_ENV, "").strip()
+    if from_env:
+        return Token(check_token(from_env), "env", TOKEN_ENV)
+    keyring_problem = None
+    try:
+        stored, backend = _keyring_call(
+            lambda kr: (kr.get_password(_service(settings), settings.profile), kr.name)
+        )
+        if stored:
+            return Token(stored, "keyring", backend)
+    except KeyringUnavailable as exc:
+        keyring_problem = exc.message
+    from_file = _read_credentials().get(settings.profile, {}).get(settings.api_host)
+    if from_file:
+        return Token(from_file, "file", str(credentials_path()))
+    message = f"not logged in to {settings.api_host} (profile '{settings.profile}')"
+    if keyring_problem:
+        message += f"; {keyring_problem}"
+    raise AuthError(message, hint=LOGIN_HINT)
+
+
+def check_token(value: str) -> str:
+    """The token, if it can travel in an HTTP header: printable ASCII with no spaces."""
+    token = value.strip()
+    if not token:
+        raise UsageError("the token is empty")
+    if not all(33 <= ord(ch) <= 126 for ch in token):
+        raise UsageError("the token contains spaces, control or non-ASCII characters")
+    return token
+
+
+def describe_token(value: str) -> TokenKind:
+    """Which of the platform's token kinds this is and, for a JWT, when it expires."""
+    if value.startswith("aitk_live_"):
+        return TokenKind("api_key_live", "API key (live)")
+    if value.startswith("aitk_test_"):
+        return TokenKind("api_key_test", "API key (test)")
+    claims = _jwt_claims(value)
+    if claims is not None:
+        exp = claims.get("exp")
+        expires = (
+            datetime.fromtimestamp(exp, tz=timezone.utc)
+            if isinstance(exp, (int, float)) and not isinstance(exp, bool)
+            else None
+        )
+        return TokenKind("jwt", "JWT", expires)
+    return TokenKind("unknown", "unrecognised token")
+
+
+def _jwt_claims(value: str) -> dict[str, Any] | None:
+    parts = value.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+# --- the OS keyring -------------------------------------------------------------------------
+
+
+def keyring_backend_name() -> str:
+    """The name of the working keyring backend; KeyringUnavailable when there is none."""
+    return _keyring_call(lambda kr: str(kr.name))
+
+
+def store_in_keyring(settings: Settings, token: str) -> str:
+    """Save the token for this profile and host; returns the backend's name."""
+
+    def save(kr: Any) -> str:
+        kr.set_password(_service(settings), settings.profile, token)
+        return str(kr.name)
+
+    backend = _keyring_call(save)
+    _remove_from_file(settings)
+    return backend
+
+
+def forget(settings: Settings) -> list[str]:
+    """Delete the stored token of this profile and host; returns where it was removed from."""
+    removed = []
+    with contextlib.suppress(KeyringUnavailable):
+        backend = _keyring_call(lambda kr: _delete_from_keyring(kr, settings))
+        if backend:
+            removed.append(f"keyring ({backend})")
+    if _remove_from_file(settings):
+        removed.append(str(credentials_path()))
+    return removed
+
+
+def _delete_from_keyring(kr: Any, settings: Settings) -> str | None:
+    """Delete the entry if there is one; returns the backend's name when it did."""
+    if kr.get_password(_service(settings), settings.profile) is None:
+        return None
+    kr.delete_password(_service(settings), settings.profile)
+    return str(kr.name)
+
+
+def _service(settings: Settings) -> str:
+    return f"aitasker:{settings.api_host}"
+
+
+def _keyring_call(operation: Callable[[Any], T]) -> T:
+    """Run operation(backend) in a worker thread and give up after KEYRING_TIMEOUT_SECONDS.
+
+    The import happens in the worker too: backend discovery may talk to D-Bus and block.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            import keyring
+            from keyring.backends import fail, null
+
+            backend = keyring.get_keyring()
+            # The null backend "succeeds" and stores nothing, so it counts as no backend.
+            if isinstance(backend, (fail.Keyring, null.Keyring)):
+                outcome["error"] = KeyringUnavailable("no OS keyring backend is available")
+                return
+            outcome["value"] = operation(backend)
+        except Exception as exc:
+            outcome["error"] = KeyringUnavailable(
+                f"the OS keyring failed ({type(exc).__name__}: {exc})"
+            )
+
+    worker = threading.Thread(target=work, name="aitasker-keyring", daemon=True)
+    worker.start()
+    worker.join(KEYRING_TIMEOUT_SECONDS)
+    if worker.is_alive():
+        raise KeyringUnavailable(
+            f"the OS keyring did not answer within {KEYRING_TIMEOUT_SECONDS:g} s (is it locked?)"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
+
+
+# --- the credentials file (only after `auth login --insecure-storage`) ----------------------
+
+
+def credentials_path() -> Path:
+    return config_dir() / "credentials.json"
+
+
+def store_in_file(settings: Settings, token: str) -> Path:
+    """Write the token to the 0600 credentials file; the keyring entry, if any, is removed."""
+    tokens = _read_credentials()
+    tokens.setdefault(settings.profile, {})[settings.api_host] = token
+    _write_credentials(tokens)
+    with contextlib.suppress(KeyringUnavailable):
+        _keyring_call(lambda kr: _delete_from_keyring(kr, settings))
+    return credentials_path()
+
+
+def _remove_from_file(settings: Settings) -> bool:
+    tokens = _read_credentials()
+    if tokens.get(settings.profile, {}).pop(settings.api_host, None) is None:
+        return False
+    if not tokens[settings.profile]:
+        del tokens[settings.profile]
+    _write_credentials(tokens)
+    return True
+
+
+def _read_credentials() -> dict[str, dict[str, str]]:
+    path = credentials_path()
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise AuthError(
+            f"cannot read the credentials file {path}",
+            hint="Delete it and run 'aitasker auth login --insecure-storage' again.",
+        ) from exc
+    tokens = document.get("tokens") if isinstance(document, dict) else None
+    if not isinstance(tokens, dict) or not all(
+        isinstance(hosts, dict) and all(isinstance(v, str) for v in hosts.values())
+        for hosts in tokens.values()
+    ):
+        raise AuthError(
+            f"the credentials file {path} is not in the expected format",
+            hint="Delete it and run 'aitasker auth login --insecure-storage' again.",
+        )
+    return tokens
+
+
+def _write_credentials(tokens: dict[str, dict[str, str]]) -> None:
+    """Replace the file atomically; it is created 0600 and never exists with wider rights."""
+    path = credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not tokens:
+        path.unlink(missing_ok=True)
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            if hasattr(os, "fchmod"):  # a umask cannot widen it, but an old file's mode can
+                os.fchmod(handle.fileno(), 0o600)
+            json.dump({"tokens": tokens}, handle, indent=2)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+# --- login ----------------------------------------------------------------------------------
+
+
+def login(
+    settings: Settings,
+    token: str,
+    *,
+    insecure_storage: bool,
+    verify: Callable[[str], None] | None,
+) -> str:
+    """Check, verify and store a token; returns where it went. Nothing is written on failure.
+
+    Without `insecure_storage` a working keyring is required, and that is checked first, so a
+    machine without one fails closed instead of falling back to a plain file.
+    """
+    token = check_token(token)
+    if not insecure_storage:
+        try:
+            keyring_backend_name()
+        except KeyringUnavailable as exc:
+            raise KeyringUnavailable(
+                f"{exc.message}; nothing was stored",
+                hint="Set AITASKER_TOKEN instead, or run 'aitasker auth login --insecure-storage' "
+                "to keep the token in a file only you can read.",
+            ) from None
+    if verify is not None:
+        verify(token)
+    if insecure_storage:
+        return f"the file {store_in_file(settings, token)}"
+    return f"the OS keyring ({store_in_keyring(settings, token)})"

@@ -1,0 +1,127 @@
+"""`aitasker auth`: log in and out, show where the token comes from, print it for scripts."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from .. import auth, render
+from ..errors import AitaskerError, AuthError, UsageError
+from .common import Common, api_command, connect
+
+app = typer.Typer(help="Log in, log out and inspect the stored API token.", no_args_is_help=True)
+
+STATUS = render.View(
+    noun="login",
+    plural="logins",
+    columns=("profile", "api_url", "source", "location", "kind", "expires_at", "verified"),
+    detail=("profile", "api_url", "source", "location", "kind", "expires_at", "verified"),
+)
+
+
+@app.command("login")
+@api_command
+def login(
+    common: Common,
+    with_token: Annotated[bool, typer.Option("--with-token", help="Read the token from stdin.")] = False,
+    insecure_storage: Annotated[
+        bool,
+        typer.Option("--insecure-storage", help="Store the token in a 0600 file, not the OS keyring."),
+    ] = False,
+    no_verify: Annotated[
+        bool, typer.Option("--no-verify", help="Store the token without checking it with the API.")
+    ] = False,
+) -> None:
+    """Store an API token for this profile and API host."""
+    token = _read_token(with_token)
+    with connect(common, token=token) as session:
+        verify = None if no_verify else (lambda _token: session.client.verify_token())
+        where = auth.login(session.settings, token, insecure_storage=insecure_storage, verify=verify)
+        render.message(
+            f"Logged in to {session.settings.api_host} (profile '{session.settings.profile}'); "
+            f"token stored in {where}."
+        )
+        if insecure_storage:
+            render.warning(f"{auth.credentials_path()} holds the token unencrypted (mode 0600).")
+        if os.environ.get(auth.TOKEN_ENV):
+            render.warning(f"{auth.TOKEN_ENV} is set and is used instead of the stored token.")
+
+
+@app.command("logout")
+@api_command
+def logout(common: Common) -> None:
+    """Remove the stored token of this profile and API host."""
+    settings = common.settings()
+    removed = auth.forget(settings)
+    where = f"{settings.api_host} (profile '{settings.profile}')"
+    if removed:
+        render.message(f"Logged out of {where}; removed the token from {', '.join(removed)}.")
+    else:
+        render.message(f"Not logged in to {where}; nothing to remove.")
+    if os.environ.get(auth.TOKEN_ENV):
+        render.warning(f"{auth.TOKEN_ENV} is still set in this environment.")
+
+
+@app.command("status")
+@api_command
+def status(
+    common: Common,
+    no_verify: Annotated[
+        bool, typer.Option("--no-verify", help="Do not check the token with the API.")
+    ] = False,
+) -> None:
+    """Show where the token comes from, what kind it is, and whether the API accepts it."""
+    with connect(common) as session:
+        token = auth.resolve_token(session.settings)
+        kind = auth.describe_token(token.value)
+        failure: AitaskerError | None = None
+        verified: bool | None = None
+        if not no_verify:
+            try:
+                session.client.verify_token()
+                verified = True
+            except AuthError as exc:
+                verified, failure = False, exc
+            except AitaskerError as exc:
+                failure = exc
+        report: dict[str, Any] = {
+            "profile": session.settings.profile,
+            "api_url": session.settings.api_url,
+            "source": token.source,
+            "location": token.location,
+            "kind": kind.kind,
+            "expires_at": kind.expires_at.isoformat().replace("+00:00", "Z")
+            if kind.expires_at
+            else None,
+            "verified": verified,
+        }
+        render.show(report, STATUS, session.output)
+        if failure is not None:
+            raise failure
+
+
+@app.command("token")
+@api_command
+def token(common: Common) -> None:
+    """Print the token this profile would send, for use in other tools."""
+    render.write_secret(auth.resolve_token(common.settings()).value)
+
+
+def _read_token(with_token: bool) -> str:
+    """The token from stdin (--with-token) or a hidden prompt; never waits on a pipe or a TTY."""
+    if with_token:
+        if sys.stdin.isatty():
+            raise UsageError(
+                "--with-token reads the token from stdin, but stdin is a terminal",
+                hint="Pipe it in: printf '%s' \"$TOKEN\" | aitasker auth login --with-token",
+            )
+        return auth.check_token(sys.stdin.read())
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "no terminal to ask for the token on",
+            hint="Pipe the token in with --with-token, or set AITASKER_TOKEN.",
+        )
+    return auth.check_token(render.prompt_secret("Paste your AITasker API token: "))

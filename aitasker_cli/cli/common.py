@@ -1,0 +1,179 @@
+"""Options shared by every command that talks to the API, and the seam that builds the client."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
+
+import typer
+
+from .. import auth, render
+from ..config import Settings, resolve_settings
+from ..errors import UsageError
+from ..routes import PAGE_SIZE
+
+if TYPE_CHECKING:
+    from ..client import ApiClient
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+    tsv = "tsv"
+    id = "id"
+
+
+ApiUrlOpt = Annotated[
+    str | None,
+    typer.Option("--api-url", envvar="AITASKER_API_URL", metavar="URL",
+                 help="API base URL [default: https://api.aitasker.co]."),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", envvar="AITASKER_PROFILE", metavar="NAME",
+                 help="Stored login and settings to use [default: default]."),
+]
+OutputOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("--output", "-o", envvar="AITASKER_OUTPUT", show_default=False,
+                 help="Output format [default: table on a terminal, tsv otherwise]."),
+]
+FieldsOpt = Annotated[
+    str | None,
+    typer.Option("--fields", metavar="A,B,C",
+                 help="Fields to show, in order (a.b for nested); for json, the keys kept."),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", envvar="AITASKER_TIMEOUT", metavar="SECONDS", min=0.1,
+                 help="Per HTTP request [default: 30]."),
+]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option("--retries", envvar="AITASKER_RETRIES", metavar="N", min=0, max=10,
+                 help="Retries on connection errors, 429, 502, 503 and 504 [default: 3]."),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option("--debug", envvar="AITASKER_DEBUG",
+                 help="Log HTTP exchanges (secrets redacted) and show tracebacks, on stderr."),
+]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
+
+StatusOpt = Annotated[
+    str | None,
+    typer.Option("--status", metavar="S", help="Only items with this status (e.g. active, paused)."),
+]
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", "-L", min=1, metavar="N", help="At most N items [default: 50].")
+]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every item, following all pages.")]
+
+
+@dataclass(frozen=True)
+class Common:
+    """The values of the contract's common options, as given by flag or env (None if not)."""
+
+    api_url: ApiUrlOpt = None
+    profile: ProfileOpt = None
+    output: OutputOpt = None
+    fields: FieldsOpt = None
+    timeout: TimeoutOpt = None
+    retries: RetriesOpt = None
+    debug: DebugOpt = False
+    no_color: NoColorOpt = False
+
+    def settings(self) -> Settings:
+        return resolve_settings(
+            profile=self.profile,
+            api_url=self.api_url,
+            output=self.output.value if self.output else None,
+            timeout=self.timeout,
+            retries=self.retries,
+            debug=self.debug,
+        )
+
+
+_COMMON_TYPES = get_type_hints(Common, include_extras=True)
+_COMMON_PARAMETERS = [
+    inspect.Parameter(
+        f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_COMMON_TYPES[f.name]
+    )
+    for f in fields(Common)
+]
+
+
+def api_command(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the common options; it receives their values as `common: Common`.
+
+    Typer reads a command's options from its signature, so the wrapper's signature is the
+    command's own parameters followed by the common ones.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "common"]
+    names = [p.name for p in _COMMON_PARAMETERS]
+
+    @functools.wraps(command)
+    def wrapper(**values: Any) -> None:
+        common = Common(**{name: values.pop(name) for name in names})
+        command(common=common, **values)
+
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*own, *_COMMON_PARAMETERS]
+    )
+    return wrapper
+
+
+def page_limit(limit: int | None, all_pages: bool) -> int | None:
+    """How many items to fetch: None for --all, else --limit (default one page)."""
+    if all_pages and limit is not None:
+        raise UsageError("--limit and --all cannot be used together")
+    return None if all_pages else (limit or PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class Session:
+    settings: Settings
+    output: render.Output
+    client: ApiClient
+
+
+@contextmanager
+def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
+    """Settings, output options and an API client whose token is looked up at first use.
+
+    Looking the token up late means a malformed ID or option fails as a usage error (exit 2)
+    even when no token is configured. `token` replaces the stored one (for `auth login`).
+    """
+    from ..client import ApiClient
+
+    settings = common.settings()
+    output = render.output_options(settings.output, common.fields, no_color=common.no_color)
+
+    def provide_token() -> str:
+        if token is None:
+            return bearer_token(settings)
+        render.add_secret(token)
+        return token
+
+    client = ApiClient(
+        settings, token=provide_token, log=render.debug if settings.debug else None
+    )
+    try:
+        yield Session(settings, output, client)
+    finally:
+        client.close()
+
+
+def bearer_token(settings: Settings) -> str:
+    """The resolved token, registered with render so it can never be printed."""
+    token = auth.resolve_token(settings).value
+    render.add_secret(token)
+    return token

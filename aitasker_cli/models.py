@@ -1,0 +1,94 @@
+"""Pydantic models of the documented response schemas.
+
+They check that a response has the documented shape and keep every field, known or not, so a
+newer server never breaks an older CLI. `raw` is the object exactly as the server sent it; JSON
+output is written from it so that nothing is reformatted or lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+from typing_extensions import Self
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
+
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        model = cls.model_validate(data)
+        model._raw = data
+        return model
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return self._raw
+
+
+class Workspace(ApiModel):
+    id: UUID
+    status: str
+    """Free text on the server: values this CLI has never seen are kept as they are."""
+    hired_agent_id: UUID | None = None
+    user_id: UUID | None = None
+    name: str | None = None
+    settings: dict[str, Any] | None = None
+    metrics_cache: dict[str, Any] | None = None
+    last_active_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class HiredAgent(ApiModel):
+    id: UUID
+    status: str
+    """Free text on the server: "active" and "paused" are known, others are kept as they are."""
+    user_id: UUID | None = None
+    agent_type: str | None = None
+    display_name: str | None = None
+    tier: str | None = None
+    stripe_subscription_id: str | None = None
+    config: dict[str, Any] | None = None
+    hired_at: datetime | None = None
+    paused_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    persona_name: str | None = None
+    workspace: Workspace | None = None
+    team_id: UUID | None = None
+    team_type: str | None = None
+
+
+class WorkspaceDetail(Workspace):
+    hired_agent: HiredAgent | None = None
+    integration_credentials: list[dict[str, Any]] | None = None
+    """Items are IntegrationStatusResponse, whose fields are undocumented: kept opaque."""
+
+
+class WorkspaceTask(ApiModel):
+    id: UUID
+    status: str
+    workspace_id: UUID | None = None
+    hired_agent_id: UUID | None = None
+    skill_slug: str | None = None
+    title: str | None = None
+    description: str | None = None
+    schedule_type: str | None = None
+    trigger: dict[str, Any] | None = None
+    priority: str | None = None
+    output_data: dict[str, Any] | None = None
+    proposed_actions: dict[str, Any] | None = None
+    approval_level: str | None = None
+    approved_by: UUID | None = None
+    approved_at: datetime | None = None
+    cost_usd: float | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    created_at: datetime | None = None

@@ -1,0 +1,416 @@
+"""Everything aitasker writes: data on stdout in the chosen format, messages on stderr.
+
+Server strings are data, never markup: rich only ever receives `Text` objects, and control
+characters are made visible before anything reaches a terminal or a TSV/CSV consumer. JSON is
+written with plain writes, never through rich, so it cannot be re-wrapped or re-styled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .errors import AitaskerError, OutputClosed, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+FORMATS = ("table", "json", "ndjson", "csv", "tsv", "id")
+
+_secrets: set[str] = set()
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that can reorder what a terminal
+# shows; ZWJ is left alone because emoji sequences need it.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What json.dumps leaves raw inside strings but a terminal may act on.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_STATUS_STYLES = {"active": "green", "paused": "yellow", "cancelled": "red", "failed": "red"}
+
+
+@dataclass(frozen=True)
+class View:
+    """How one kind of resource is shown."""
+
+    noun: str
+    plural: str
+    columns: tuple[str, ...]
+    """Default fields of list rows (and of a single item in tsv/csv)."""
+    detail: tuple[str, ...]
+    """Default fields of a single item in a table; with `columns`, the fields known to exist."""
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str
+    fields: tuple[str, ...] | None
+    color: bool
+
+
+def output_options(fmt: str | None, fields: str | None, *, no_color: bool) -> Output:
+    """Resolve the format (table on a terminal, tsv otherwise), `--fields` and colour."""
+    chosen = fmt or ("table" if _stdout_is_terminal() else "tsv")
+    if chosen not in FORMATS:
+        raise UsageError(f"'{chosen}' is not an output format", hint=f"Use one of: {', '.join(FORMATS)}.")
+    selected = None
+    if fields is not None:
+        selected = tuple(name.strip() for name in fields.split(",") if name.strip())
+        if not selected:
+            raise UsageError("--fields needs at least one field name")
+    color = not no_color and "NO_COLOR" not in os.environ
+    return Output(chosen, selected, color)
+
+
+# --- data on stdout -------------------------------------------------------------------------
+
+
+def show(item: Mapping[str, Any], view: View, out: Output) -> None:
+    """Write one object: a key/value table, a JSON object, or a single row."""
+    if out.format == "table":
+        fields = _checked_fields(out.fields or view.detail, view, item)
+        _print_rich(_detail_table(item, fields, out.color))
+    elif out.format == "json":
+        _write(_json(_project(item, out.fields, view)) + "\n")
+    else:
+        show_many([item], view, out)
+
+
+def show_many(items: Iterable[Mapping[str, Any]], view: View, out: Output) -> None:
+    """Write a list; ndjson, tsv, csv and id stream each item as it arrives."""
+    iterator = iter(items)
+    if out.format in ("table", "json"):
+        collected = list(iterator)
+        if out.format == "json":
+            _write(_json([_project(item, out.fields, view) for item in collected]) + "\n")
+        elif collected:
+            fields = _checked_fields(out.fields or view.columns, view, collected[0])
+            _print_rich(_list_table(collected, fields, out.color))
+        else:
+            message(f"No {view.plural} found.")
+        return
+    first = next(iterator, None)
+    if first is None:
+        return
+    fields = _checked_fields(out.fields or view.columns, view, first)
+    rows = _chain(first, iterator)
+    if out.format == "ndjson":
+        for item in rows:
+            _write(_json(_project(item, out.fields, view), compact=True) + "\n")
+    elif out.format == "id":
+        for item in rows:
+            _write(_escape(str(item.get("id", ""))) + "\n")
+    else:
+        _write_delimited(rows, fields, header=out.format == "csv", tsv=out.format == "tsv")
+
+
+def line(text: str) -> None:
+    """One line of our own on stdout (such as the version)."""
+    _write(text + "\n")
+
+
+def write_secret(value: str) -> None:
+    """Write a token to stdout: the one deliberate exception to redaction (`auth token`)."""
+    _write(value + "\n", redact=False)
+
+
+def _write_delimited(
+    rows: Iterable[Mapping[str, Any]], fields: Sequence[str], *, header: bool, tsv: bool
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n") if not tsv else None
+    if writer is not None and header:
+        writer.writerow(fields)
+    for item in rows:
+        cells = [_plain_cell(item, field, tsv=tsv) for field in fields]
+        if writer is None:
+            buffer.write("\t".join(cells) + "\n")
+        else:
+            writer.writerow(cells)
+        _write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    if writer is not None and buffer.getvalue():
+        _write(buffer.getvalue())
+
+
+def _chain(first: Mapping[str, Any], rest: Iterator[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    yield first
+    yield from rest
+
+
+def _checked_fields(fields: Sequence[str], view: View, sample: Mapping[str, Any]) -> Sequence[str]:
+    known = {field.split(".")[0] for field in (*view.columns, *view.detail)} | set(sample)
+    unknown = [field for field in fields if field.split(".")[0] not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown field '{unknown[0]}' for {view.plural}",
+            hint=f"Known fields: {', '.join(sorted(known))}.",
+        )
+    return fields
+
+
+def _project(item: Mapping[str, Any], fields: Sequence[str] | None, view: View) -> Any:
+    """The object as the server sent it, or only the asked-for keys (nested for a.b paths)."""
+    if fields is None:
+        return item
+    _checked_fields(fields, view, item)
+    projected: dict[str, Any] = {}
+    for field in fields:
+        *parents, leaf = field.split(".")
+        target = projected
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = _lookup(item, field)
+    return projected
+
+
+def _lookup(item: Mapping[str, Any], field: str) -> Any:
+    value: Any = item
+    for part in field.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _json(value: Any, *, compact: bool = False) -> str:
+    text = json.dumps(
+        value,
+        ensure_ascii=False,
+        indent=None if compact else 2,
+        separators=(",", ":") if compact else None,
+    )
+    # json.dumps already escapes C0 controls; C1 controls and bidi overrides only ever occur
+    # inside strings here, so escaping them keeps the JSON valid and the terminal safe.
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+# --- cells ----------------------------------------------------------------------------------
+
+
+def _plain_cell(item: Mapping[str, Any], field: str, *, tsv: bool) -> str:
+    value = _lookup(item, field)
+    if field.endswith("_at") and isinstance(value, str):
+        parsed = _parse_time(value)
+        if parsed is not None:
+            return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = _scalar(value)
+    # In TSV a backslash starts an escape, so a literal one is doubled to stay unambiguous.
+    return _escape(text.replace("\\", "\\\\") if tsv else text)
+
+
+def _table_cell(item: Mapping[str, Any], field: str, now: datetime) -> str:
+    value = _lookup(item, field)
+    if field.endswith("_at") and isinstance(value, str):
+        parsed = _parse_time(value)
+        if parsed is not None:
+            return relative_time(parsed, now)
+    return _escape(_scalar(value))
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def _escape(text: str) -> str:
+    """Make control characters visible (`\\x1b`) so they cannot act on a terminal."""
+    return _UNSAFE.sub(_visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def relative_time(when: datetime, now: datetime) -> str:
+    """'3 min ago', 'in 2 h', 'just now'; a date once it is more than a month away."""
+    seconds = (now - when).total_seconds()
+    distance = abs(seconds)
+    if distance < 45:
+        return "just now"
+    if distance < 90 * 60:
+        amount = f"{round(distance / 60)} min"
+    elif distance < 36 * 3600:
+        amount = f"{round(distance / 3600)} h"
+    elif distance < 30 * 86400:
+        days = round(distance / 86400)
+        amount = f"{days} day" if days == 1 else f"{days} days"
+    else:
+        return when.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    return f"{amount} ago" if seconds > 0 else f"in {amount}"
+
+
+# --- rich tables ----------------------------------------------------------------------------
+
+
+def _list_table(items: Sequence[Mapping[str, Any]], fields: Sequence[str], color: bool) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for field in fields:
+        table.add_column(_heading(field), no_wrap=field == "id", overflow="fold")
+    now = datetime.now(timezone.utc)
+    for item in items:
+        table.add_row(*(_styled(field, _table_cell(item, field, now), color) for field in fields))
+    return table
+
+
+def _detail_table(item: Mapping[str, Any], fields: Sequence[str], color: bool) -> Any:
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    now = datetime.now(timezone.utc)
+    for field in fields:
+        table.add_row(_text(_heading(field)), _styled(field, _table_cell(item, field, now), color))
+    return table
+
+
+def _heading(field: str) -> str:
+    return field.replace("_", " ").replace(".", " ").upper()
+
+
+def _styled(field: str, cell: str, color: bool) -> Text:
+    style = _STATUS_STYLES.get(cell.lower(), "") if color and field.endswith("status") else ""
+    return _text(cell, style)
+
+
+def _text(content: str, style: str = "") -> Text:
+    from rich.text import Text
+
+    return Text(content, style=style)
+
+
+def _print_rich(renderable: Any) -> None:
+    console = _console()
+    try:
+        console.print(renderable)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(
+        file=sys.stdout, markup=False, highlight=False, emoji=False, soft_wrap=False
+    )
+
+
+# --- messages on stderr ---------------------------------------------------------------------
+
+
+def message(text: str) -> None:
+    """A note for the person at the terminal (stderr, so stdout stays data)."""
+    _err(text)
+
+
+def warning(text: str) -> None:
+    _err(f"Warning: {text}")
+
+
+def debug(text: str) -> None:
+    _err(f"debug: {text}")
+
+
+def error(err: AitaskerError) -> None:
+    """`Error: ...`, a hint where one helps, and the request id the server gave, on stderr."""
+    status = f" (HTTP {err.status})" if err.status and str(err.status) not in err.message else ""
+    lines = [f"Error: {err.message}{status}"]
+    if err.hint:
+        lines.append(f"Hint: {err.hint}")
+    if err.request_id:
+        lines.append(f"Request ID: {err.request_id}")
+    _err("\n".join(lines))
+
+
+def unexpected(exc: BaseException) -> None:
+    _err(
+        f"Error: unexpected {type(exc).__name__}: {exc}\n"
+        "This is a bug in aitasker; run again with --debug to see the traceback."
+    )
+
+
+def traceback_of(exc: BaseException) -> None:
+    """The traceback, for --debug: plain, and without local variables."""
+    import traceback
+
+    _err("".join(traceback.format_exception(exc)).rstrip("\n"))
+
+
+def interrupted() -> None:
+    _err("Interrupted.")
+
+
+def prompt_secret(prompt: str) -> str:
+    """Ask for a secret on the terminal without echoing it."""
+    import getpass
+
+    return getpass.getpass(prompt, stream=sys.stderr)
+
+
+def add_secret(value: str) -> None:
+    """Never show `value`: it is replaced wherever it would be written."""
+    if value:
+        _secrets.add(value)
+
+
+def _redact(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
+def _err(text: str) -> None:
+    try:
+        sys.stderr.write(_escape_lines(_redact(text)) + "\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # nowhere left to report to
+
+
+def _escape_lines(text: str) -> str:
+    return "\n".join(_escape(line) for line in text.split("\n"))
+
+
+def _write(text: str, *, redact: bool = True) -> None:
+    try:
+        sys.stdout.write(_redact(text) if redact else text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except ValueError:
+        return False

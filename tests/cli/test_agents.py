@@ -1,0 +1,267 @@
+"""`aitasker agents ...` through the real entry point, with respx at the HTTP boundary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from tests.conftest import AGENT_ID, TOKEN, agent, uuid_n
+
+AGENTS_PATH = "/api/v1/workspaces/agents"
+AGENT_PATH = f"{AGENTS_PATH}/{AGENT_ID}"
+
+
+def paged(items: list[dict[str, Any]], cap: int = 1000) -> Any:
+    """A server that honours limit/offset but never returns more than `cap` per page."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        limit = int(request.url.params.get("limit", "50"))
+        offset = int(request.url.params.get("offset", "0"))
+        return httpx.Response(200, json=items[offset : offset + min(limit, cap)])
+
+    return respond
+
+
+@pytest.fixture
+def fleet() -> list[dict[str, Any]]:
+    return [
+        agent(id=uuid_n(n), display_name=f"Agent {n}", status="paused" if n % 3 else "active")
+        for n in range(1, 8)
+    ]
+
+
+def test_list_sends_token_user_agent_and_paging(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    route = api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[agent()]))
+
+    result = run("agents", "list", "-o", "json")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == [agent()]
+    first = route.calls[0].request
+    assert first.headers["authorization"] == f"Bearer {TOKEN}"
+    assert first.headers["user-agent"].startswith("aitasker-cli/")
+    assert first.url.params["limit"] == "50" and first.url.params["offset"] == "0"
+
+
+def test_list_table_shows_default_columns(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[agent()]))
+
+    result = run("agents", "list", "-o", "table")
+
+    assert result.exit_code == 0
+    header = result.stdout.splitlines()[0].split()
+    assert header[:4] == ["ID", "DISPLAY", "NAME", "AGENT"]
+    assert AGENT_ID in result.stdout and "Maya – Social Media" in result.stdout
+    assert "2025-06-10" in result.stdout  # more than a month ago: shown as a date
+
+
+def test_list_piped_defaults_to_tsv_without_header(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[agent()]))
+
+    result = run("agents", "list")
+
+    assert result.stdout == (
+        f"{AGENT_ID}\tMaya – Social Media\tsocial_media_manager\tactive\tpro\t2025-06-10T16:45:12Z\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "check"),
+    [
+        ("ndjson", lambda out, items: [json.loads(x) for x in out.splitlines()] == items),
+        ("id", lambda out, items: out.split() == [i["id"] for i in items]),
+        ("csv", lambda out, items: [r["id"] for r in csv.DictReader(io.StringIO(out))]
+         == [i["id"] for i in items]),
+        ("tsv", lambda out, items: [r.split("\t")[0] for r in out.splitlines()]
+         == [i["id"] for i in items]),
+        ("json", lambda out, items: json.loads(out) == items),
+    ],
+)
+def test_list_every_format(
+    run: Any, api: respx.MockRouter, logged_in: str, fleet: list[dict[str, Any]], fmt: str, check: Any
+) -> None:
+    api.get(AGENTS_PATH).mock(side_effect=paged(fleet))
+
+    result = run("agents", "list", "-o", fmt)
+
+    assert result.exit_code == 0
+    assert check(result.stdout, fleet)
+
+
+def test_csv_has_header_and_crlf(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[agent(display_name='a, "b"')]))
+
+    result = run("agents", "list", "-o", "csv", "--fields", "id,display_name")
+
+    assert result.stdout == f'id,display_name\r\n{AGENT_ID},"a, ""b"""\r\n'
+
+
+def test_all_follows_pages_even_when_server_caps_page_size(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    fleet = [agent(id=uuid_n(n)) for n in range(1, 124)]
+    route = api.get(AGENTS_PATH).mock(side_effect=paged(fleet, cap=20))
+
+    result = run("agents", "list", "--all", "-o", "id")
+
+    assert result.stdout.split() == [a["id"] for a in fleet]
+    offsets = [int(call.request.url.params["offset"]) for call in route.calls]
+    assert offsets == [0, 20, 40, 60, 80, 100, 120]  # the page of 3 is shorter: stop
+
+
+def test_all_stops_on_empty_page(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    fleet = [agent(id=uuid_n(n)) for n in range(1, 101)]
+    route = api.get(AGENTS_PATH).mock(side_effect=paged(fleet))
+
+    result = run("agents", "list", "--all", "-o", "id")
+
+    assert len(result.stdout.split()) == 100
+    assert [int(c.request.url.params["offset"]) for c in route.calls] == [0, 50, 100]
+
+
+def test_limit_across_capped_pages(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    fleet = [agent(id=uuid_n(n)) for n in range(1, 200)]
+    route = api.get(AGENTS_PATH).mock(side_effect=paged(fleet, cap=30))
+
+    result = run("agents", "list", "--limit", "75", "-o", "id")
+
+    assert result.stdout.split() == [a["id"] for a in fleet[:75]]
+    assert [c.request.url.params["limit"] for c in route.calls] == ["50", "45", "15"]
+
+
+def test_limit_and_all_conflict(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    result = run("agents", "list", "--limit", "5", "--all")
+
+    assert result.exit_code == 2
+    assert "--limit and --all" in result.stderr
+    assert not api.calls
+
+
+def test_status_filter_is_sent(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    route = api.get(AGENTS_PATH, params={"status": "paused"}).mock(
+        return_value=httpx.Response(200, json=[])
+    )
+
+    result = run("agents", "list", "--status", "paused", "-o", "json")
+
+    assert result.stdout.strip() == "[]"
+    assert route.called
+
+
+def test_empty_list_in_table_says_so_on_stderr(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("agents", "list", "-o", "table")
+
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "No agents found." in result.stderr
+
+
+def test_show_json_keeps_unknown_fields_and_statuses(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    body = agent(status="hibernating", brand_new_field={"nested": [1, 2]})
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=body))
+
+    result = run("agents", "show", AGENT_ID, "-o", "json")
+
+    assert result.exit_code == 0
+    assert result.json() == body
+    assert list(result.json()) == list(body)  # the server's key order, too
+
+
+def test_show_table_is_key_value(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent()))
+
+    result = run("agents", "show", AGENT_ID, "-o", "table")
+
+    lines = {line.split("  ")[0]: line for line in result.stdout.splitlines()}
+    assert "Maya's workspace" in lines["WORKSPACE NAME"]
+    assert "pro" in lines["TIER"]
+
+
+def test_show_with_missing_optional_fields(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    body = {"id": AGENT_ID, "status": "active"}
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=body))
+
+    table = run("agents", "show", AGENT_ID, "-o", "table")
+    tsv = run("agents", "show", AGENT_ID, "-o", "tsv")
+
+    assert table.exit_code == 0 and "active" in table.stdout
+    assert tsv.stdout == f"{AGENT_ID}\t\t\tactive\t\t\n"
+
+
+def test_fields_select_columns_and_json_keys(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent()))
+
+    tsv = run("agents", "show", AGENT_ID, "-o", "tsv", "--fields", "status,workspace.name")
+    as_json = run("agents", "show", AGENT_ID, "-o", "json", "--fields", "id,workspace.name")
+
+    assert tsv.stdout == "active\tMaya's workspace\n"
+    assert as_json.json() == {"id": AGENT_ID, "workspace": {"name": "Maya's workspace"}}
+
+
+def test_unknown_field_is_a_usage_error(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent()))
+
+    result = run("agents", "show", AGENT_ID, "--fields", "id,stauts")
+
+    assert result.exit_code == 2
+    assert "unknown field 'stauts'" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("verb", ["pause", "resume"])
+def test_pause_and_resume_post_and_print_agent(
+    run: Any, api: respx.MockRouter, logged_in: str, verb: str
+) -> None:
+    after = agent(status="paused" if verb == "pause" else "active")
+    route = api.post(f"{AGENT_PATH}/{verb}").mock(return_value=httpx.Response(200, json=after))
+
+    result = run("agents", verb, AGENT_ID, "-o", "json")
+
+    assert result.exit_code == 0
+    assert result.json() == after
+    assert route.call_count == 1
+    assert route.calls[0].request.content == b""
+
+
+def test_pause_uppercase_id_is_sent_canonical(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    route = api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(200, json=agent()))
+
+    result = run("agents", "pause", AGENT_ID.upper(), "-o", "id")
+
+    assert result.stdout == f"{AGENT_ID}\n"
+    assert route.called
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["../x", "", " ", "a b", "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47/../../billing",
+     "6f1c2b9e4d7a4c1e9b2a3e5f8a1d2c47", "%2e%2e", "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c4Z"],
+)
+@pytest.mark.parametrize("verb", ["show", "pause", "resume"])
+def test_malformed_ids_send_nothing(
+    run: Any, api: respx.MockRouter, logged_in: str, verb: str, bad_id: str
+) -> None:
+    result = run("agents", verb, bad_id)
+
+    assert result.exit_code == 2
+    assert "is not a valid agent ID" in result.stderr or "an empty value" in result.stderr
+    assert not api.calls
+
+
+def test_malformed_id_is_usage_error_even_without_token(run: Any, api: respx.MockRouter) -> None:
+    result = run("agents", "pause", "../x")
+
+    assert result.exit_code == 2
+    assert not api.calls
