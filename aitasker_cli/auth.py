@@ -284,17 +284,18 @@ def login(
     machine without one fails closed instead of falling back to a plain file.
     """
     token = check_token(token)
-    if not insecure_storage:
-        try:
-            keyring_backend_name()
-        except KeyringUnavailable as exc:
-            raise KeyringUnavailable(
-                f"{exc.message}; nothing was stored",
-                hint="Set AITASKER_TOKEN instead, or run 'aitasker auth login --insecure-storage' "
-                "to keep the token in a file only you can read.",
-            ) from None
-    if verify is not None:
-        verify(token)
     if insecure_storage:
+        if verify is not None:
+            verify(token)
         return f"the file {store_in_file(settings, token)}"
-    return f"the OS keyring ({store_in_keyring(settings, token)})"
+    try:
+        keyring_backend_name()
+        if verify is not None:
+            verify(token)
+        return f"the OS keyring ({store_in_keyring(settings, token)})"
+    except KeyringUnavailable as exc:
+        raise KeyringUnavailable(
+            f"{exc.message}; nothing was stored",
+            hint="Set AITASKER_TOKEN instead, or run 'aitasker auth login --insecure-storage' "
+            "to keep the token in a file only you can read.",
+        ) from None

@@ -77,7 +77,7 @@ def show(item: Mapping[str, Any], view: View, out: Output) -> None:
     """Write one object: a key/value table, a JSON object, or a single row."""
     if out.format == "table":
         fields = _checked_fields(out.fields or view.detail, view, item)
-        _print_rich(_detail_table(item, fields, out.color))
+        _print_rich(_detail_table(item, fields, out.color), out.color)
     elif out.format == "json":
         _write(_json(_project(item, out.fields, view)) + "\n")
     else:
@@ -93,7 +93,7 @@ def show_many(items: Iterable[Mapping[str, Any]], view: View, out: Output) -> No
             _write(_json([_project(item, out.fields, view) for item in collected]) + "\n")
         elif collected:
             fields = _checked_fields(out.fields or view.columns, view, collected[0])
-            _print_rich(_list_table(collected, fields, out.color))
+            _print_rich(_list_table(collected, fields, out.color), out.color)
         else:
             message(f"No {view.plural} found.")
         return
@@ -255,7 +255,7 @@ def relative_time(when: datetime, now: datetime) -> str:
         return "just now"
     if distance < 90 * 60:
         amount = f"{round(distance / 60)} min"
-    elif distance < 36 * 3600:
+    elif distance < 22 * 3600:
         amount = f"{round(distance / 3600)} h"
     elif distance < 30 * 86400:
         days = round(distance / 86400)
@@ -308,8 +308,8 @@ def _text(content: str, style: str = "") -> Text:
     return Text(content, style=style)
 
 
-def _print_rich(renderable: Any) -> None:
-    console = _console()
+def _print_rich(renderable: Any, color: bool) -> None:
+    console = _console(color)
     try:
         console.print(renderable)
         sys.stdout.flush()
@@ -317,11 +317,15 @@ def _print_rich(renderable: Any) -> None:
         raise OutputClosed from None
 
 
-def _console() -> Console:
+def _console(color: bool) -> Console:
     from rich.console import Console
 
     return Console(
-        file=sys.stdout, markup=False, highlight=False, emoji=False, soft_wrap=False
+        file=sys.stdout,
+        markup=False,
+        highlight=False,
+        emoji=False,
+        color_system="auto" if color else None,
     )
 
 

@@ -174,8 +174,8 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     Fails the test if any output shows a token, except for `auth token`, whose job it is.
     """
 
-    def invoke(*argv: str, stdin: str = "") -> Result:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    def invoke(*argv: str, stdin: str | Any = "") -> Result:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin) if isinstance(stdin, str) else stdin)
         with pytest.raises(SystemExit) as exited:
             main(list(argv))
         out, err = capsys.readouterr()

@@ -1,0 +1,324 @@
+"""`aitasker auth ...`: login, logout, status and token, with the keyring and the 0600 file."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring
+import pytest
+import respx
+from keyring.backends import fail
+
+from aitasker_cli import auth
+from tests.conftest import OTHER_TOKEN, TOKEN
+
+VERIFY_PATH = "/api/v1/workspaces"
+SERVICE = "aitasker:api.aitasker.co"
+
+
+def jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS256'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+@pytest.fixture
+def no_keyring() -> None:
+    keyring.set_keyring(fail.Keyring())
+
+
+def credentials_file(tmp_path: Path) -> Path:
+    return tmp_path / "config" / "credentials.json"
+
+
+def test_login_with_token_verifies_and_stores_in_keyring(
+    run: Any, api: respx.MockRouter, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    verify = api.get(VERIFY_PATH).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("auth", "login", "--with-token", stdin=TOKEN + "\n")
+
+    assert result.exit_code == 0, result.stderr
+    assert keyring_entries == {(SERVICE, "default"): TOKEN}
+    assert verify.calls[0].request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert verify.calls[0].request.url.params["limit"] == "1"
+    assert "token stored in the OS keyring (conftest MemoryKeyring)" in result.stderr
+    assert result.stdout == ""
+
+
+def test_login_rejected_token_stores_nothing(
+    run: Any, api: respx.MockRouter, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    api.get(VERIFY_PATH).mock(return_value=httpx.Response(401, json={"detail": "Invalid token"}))
+
+    result = run("auth", "login", "--with-token", stdin=TOKEN)
+
+    assert result.exit_code == 4
+    assert "Invalid token" in result.stderr
+    assert keyring_entries == {}
+
+
+def test_login_no_verify_sends_nothing(
+    run: Any, api: respx.MockRouter, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    result = run("auth", "login", "--with-token", "--no-verify", stdin=TOKEN)
+
+    assert result.exit_code == 0
+    assert not api.calls
+    assert keyring_entries[(SERVICE, "default")] == TOKEN
+
+
+def test_login_keys_by_profile_and_host(
+    run: Any, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    run("auth", "login", "--with-token", "--no-verify", stdin=TOKEN)
+    run("auth", "login", "--with-token", "--no-verify", "--profile", "staging",
+        "--api-url", "https://staging.aitasker.co", stdin=OTHER_TOKEN)
+
+    assert keyring_entries == {
+        (SERVICE, "default"): TOKEN,
+        ("aitasker:staging.aitasker.co", "staging"): OTHER_TOKEN,
+    }
+
+
+def test_staging_token_is_never_sent_to_production(
+    run: Any, api: respx.MockRouter, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    keyring_entries[("aitasker:staging.aitasker.co", "default")] = OTHER_TOKEN
+
+    result = run("agents", "list")
+
+    assert result.exit_code == 4
+    assert not api.calls
+
+
+def test_login_fails_closed_without_a_keyring(
+    run: Any, api: respx.MockRouter, no_keyring: None, tmp_path: Path
+) -> None:
+    result = run("auth", "login", "--with-token", stdin=TOKEN)
+
+    assert result.exit_code == 4
+    assert "no OS keyring backend is available; nothing was stored" in result.stderr
+    assert "--insecure-storage" in result.stderr
+    assert not api.calls  # failed before even verifying
+    assert not credentials_file(tmp_path).exists()
+
+
+def test_insecure_storage_writes_a_0600_file_and_names_it(
+    run: Any, api: respx.MockRouter, no_keyring: None, tmp_path: Path
+) -> None:
+    api.get(VERIFY_PATH).mock(return_value=httpx.Response(200, json=[]))
+
+    login = run("auth", "login", "--with-token", "--insecure-storage", stdin=TOKEN)
+    path = credentials_file(tmp_path)
+    status = run("auth", "status", "-o", "json")
+
+    assert login.exit_code == 0, login.stderr
+    assert str(path) in login.stderr and "Warning" in login.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text())["tokens"] == {"default": {"api.aitasker.co": TOKEN}}
+    assert status.json()["source"] == "file" and status.json()["location"] == str(path)
+
+
+def test_keyring_login_removes_an_older_file_token(
+    run: Any, keyring_entries: dict[tuple[str, str], str], tmp_path: Path
+) -> None:
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=OTHER_TOKEN)
+    run("auth", "login", "--with-token", "--no-verify", stdin=TOKEN)
+
+    assert not credentials_file(tmp_path).exists()
+    assert keyring_entries == {(SERVICE, "default"): TOKEN}
+
+
+@pytest.mark.parametrize("stdin", ["", "   \n", "two words", "tab\there", "bell\x07"])
+def test_login_refuses_empty_or_malformed_tokens(
+    run: Any, keyring_entries: dict[tuple[str, str], str], stdin: str
+) -> None:
+    result = run("auth", "login", "--with-token", "--no-verify", stdin=stdin)
+
+    assert result.exit_code == 2
+    assert keyring_entries == {}
+
+
+def test_login_without_terminal_fails_fast(run: Any) -> None:
+    result = run("auth", "login")
+
+    assert result.exit_code == 2
+    assert "--with-token" in result.stderr
+
+
+def test_login_with_token_from_a_terminal_fails_fast(run: Any) -> None:
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+        def read(self) -> str:
+            raise AssertionError("must not wait for input on a terminal")
+
+    result = run("auth", "login", "--with-token", stdin=Terminal())
+
+    assert result.exit_code == 2
+    assert "stdin is a terminal" in result.stderr
+
+
+def test_login_prompts_with_hidden_input_on_a_terminal(
+    run: Any, monkeypatch: pytest.MonkeyPatch, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    prompts: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: prompts.append(prompt) or TOKEN)
+
+    result = run("auth", "login", "--no-verify", stdin=Terminal())
+
+    assert result.exit_code == 0
+    assert prompts == ["Paste your AITasker API token: "]
+    assert keyring_entries[(SERVICE, "default")] == TOKEN
+
+
+def test_login_warns_when_env_token_shadows(
+    run: Any, logged_in: str, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    result = run("auth", "login", "--with-token", "--no-verify", stdin=OTHER_TOKEN)
+
+    assert "AITASKER_TOKEN is set" in result.stderr
+
+
+def test_logout_removes_and_is_idempotent(
+    run: Any, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    keyring_entries[(SERVICE, "default")] = TOKEN
+
+    first = run("auth", "logout")
+    second = run("auth", "logout")
+
+    assert first.exit_code == 0 and "removed the token from keyring (conftest MemoryKeyring)" in first.stderr
+    assert keyring_entries == {}
+    assert second.exit_code == 0 and "nothing to remove" in second.stderr
+
+
+def test_logout_removes_file_token(run: Any, tmp_path: Path) -> None:
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=TOKEN)
+
+    result = run("auth", "logout")
+
+    assert result.exit_code == 0
+    assert not credentials_file(tmp_path).exists()
+
+
+def test_token_prints_the_resolved_token(run: Any, keyring_entries: dict[tuple[str, str], str]) -> None:
+    keyring_entries[(SERVICE, "default")] = TOKEN
+
+    result = run("auth", "token")
+
+    assert result.exit_code == 0
+    assert result.stdout == f"{TOKEN}\n"
+
+
+def test_env_token_wins_over_keyring(
+    run: Any, logged_in: str, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    keyring_entries[(SERVICE, "default")] = OTHER_TOKEN
+
+    assert run("auth", "token").stdout == f"{TOKEN}\n"
+
+
+def test_keyring_wins_over_file(
+    run: Any, keyring_entries: dict[tuple[str, str], str], tmp_path: Path
+) -> None:
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=OTHER_TOKEN)
+    keyring_entries[(SERVICE, "default")] = TOKEN
+
+    assert run("auth", "token").stdout == f"{TOKEN}\n"
+
+
+def test_no_token_anywhere_exits_4_with_hint(run: Any, api: respx.MockRouter) -> None:
+    for argv in (["auth", "token"], ["auth", "status"], ["agents", "list"]):
+        result = run(*argv)
+        assert result.exit_code == 4
+        assert "aitasker auth login" in result.stderr and "AITASKER_TOKEN" in result.stderr
+    assert not api.calls
+
+
+def test_status_reports_source_kind_and_verification(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get(VERIFY_PATH).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("auth", "status", "-o", "json")
+
+    assert result.exit_code == 0
+    assert result.json() == {
+        "profile": "default",
+        "api_url": "https://api.aitasker.co",
+        "source": "env",
+        "location": "AITASKER_TOKEN",
+        "kind": "api_key_test",
+        "expires_at": None,
+        "verified": True,
+    }
+
+
+def test_status_table_names_keyring_backend(
+    run: Any, api: respx.MockRouter, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    keyring_entries[(SERVICE, "default")] = TOKEN
+
+    result = run("auth", "status", "--no-verify", "-o", "table")
+
+    assert "keyring" in result.stdout and "MemoryKeyring" in result.stdout
+    assert not api.calls
+
+
+def test_status_shows_jwt_expiry(run: Any, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = jwt({"sub": "user", "exp": int(time.time()) + 7200})
+    monkeypatch.setenv("AITASKER_TOKEN", token)
+    monkeypatch.setattr("tests.conftest.SECRETS", (TOKEN, OTHER_TOKEN, token))
+
+    result = run("auth", "status", "--no-verify", "-o", "json")
+    table = run("auth", "status", "--no-verify", "-o", "table")
+
+    assert result.json()["kind"] == "jwt"
+    assert result.json()["expires_at"].endswith("Z")
+    assert "in 2 h" in table.stdout
+
+
+def test_status_with_refused_token_exits_4_after_reporting(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get(VERIFY_PATH).mock(return_value=httpx.Response(401, json={"detail": "expired"}))
+
+    result = run("auth", "status", "-o", "json")
+
+    assert result.exit_code == 4
+    assert result.json()["verified"] is False
+    assert "expired" in result.stderr
+
+
+def test_status_with_unreachable_api_exits_7(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get(VERIFY_PATH).mock(side_effect=httpx.ConnectError("refused"))
+
+    result = run("auth", "status", "-o", "json", "--retries", "0")
+
+    assert result.exit_code == 7
+    assert result.json()["verified"] is None
+
+
+def test_describe_token_kinds() -> None:
+    assert auth.describe_token("aitk_live_x").kind == "api_key_live"
+    assert auth.describe_token("aitk_test_x").kind == "api_key_test"
+    assert auth.describe_token(jwt({"exp": 0})).expires_at is not None
+    assert auth.describe_token(jwt({"exp": "soon"})).expires_at is None
+    assert auth.describe_token("not.a.jwt").kind == "unknown"
+    assert auth.describe_token("opaque").kind == "unknown"

@@ -1,0 +1,257 @@
+"""The HTTP layer through the CLI: status → exit code, server messages, retries, bad bodies."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from aitasker_cli import client
+from tests.conftest import AGENT_ID, agent
+
+AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"
+
+
+@pytest.mark.parametrize(
+    ("status", "exit_code"),
+    [(401, 4), (403, 5), (404, 3), (409, 6), (422, 6), (400, 6), (402, 6), (500, 7),
+     (502, 7), (503, 7), (504, 7), (429, 7), (301, 7)],
+)
+def test_every_status_maps_to_the_contract_exit_code(
+    run: Any, api: respx.MockRouter, logged_in: str, status: int, exit_code: int
+) -> None:
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(status, json={"detail": "nope"}))
+
+    result = run("agents", "show", AGENT_ID)
+
+    assert result.exit_code == exit_code
+    assert result.stderr.startswith("Error: ")
+    assert result.stdout == ""
+
+
+def test_fastapi_string_detail_is_the_message(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENT_PATH).mock(
+        return_value=httpx.Response(
+            404, json={"detail": "Hired agent not found"}, headers={"x-request-id": "req_123"}
+        )
+    )
+
+    result = run("agents", "show", AGENT_ID)
+
+    assert result.exit_code == 3
+    assert result.stderr == "Error: Hired agent not found (HTTP 404)\nRequest ID: req_123\n"
+
+
+def test_fastapi_validation_detail_lists_fields(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    detail = [
+        {"loc": ["path", "agent_id"], "msg": "Input should be a valid UUID", "type": "uuid_parsing"},
+        {"loc": ["query", "limit", 0], "msg": "too big", "type": "less_than"},
+    ]
+    api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(422, json={"detail": detail}))
+
+    result = run("agents", "pause", AGENT_ID)
+
+    assert result.exit_code == 6
+    assert "path.agent_id: Input should be a valid UUID; query.limit.0: too big" in result.stderr
+
+
+def test_401_hints_at_login(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(401, json={"detail": "Not authenticated"}))
+
+    result = run("agents", "show", AGENT_ID)
+
+    assert result.exit_code == 4
+    assert "aitasker auth login" in result.stderr
+
+
+@pytest.mark.parametrize("status", [404, 502, 200])
+def test_html_pages_are_never_dumped(
+    run: Any, api: respx.MockRouter, logged_in: str, status: int
+) -> None:
+    page = "<html><body><h1>Bad Gateway</h1><script>x()</script></body></html>"
+    api.get(AGENT_PATH).mock(
+        return_value=httpx.Response(status, text=page, headers={"content-type": "text/html"})
+    )
+
+    result = run("agents", "show", AGENT_ID, "--retries", "0")
+
+    assert "<html>" not in result.stderr and "<h1>" not in result.stderr
+    assert result.exit_code == {404: 3, 502: 7, 200: 7}[status]
+    if status == 200:
+        assert "not JSON (text/html)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"id": "6f1c2b9e-4d7a-4c1e', b"", b"null", b"[]", b'"text"', b'{"id": 5, "status": "x"}',
+     b'{"status": "active"}', b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": null}',
+     b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "a", "workspace": []}',
+     b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "a", "paused_at": "soon"}'],
+)
+def test_truncated_or_wrong_shape_bodies_exit_7(
+    run: Any, api: respx.MockRouter, logged_in: str, body: bytes
+) -> None:
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, content=body))
+
+    result = run("agents", "show", AGENT_ID, "-o", "json")
+
+    assert result.exit_code == 7
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_list_that_is_not_a_list_exits_7(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get("/api/v1/workspaces/agents").mock(
+        return_value=httpx.Response(200, json={"items": [agent()]})
+    )
+
+    result = run("agents", "list")
+
+    assert result.exit_code == 7
+    assert "where a list was expected" in result.stderr
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_retryable_statuses_are_retried_then_succeed(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float], status: int
+) -> None:
+    route = api.post(f"{AGENT_PATH}/pause").mock(
+        side_effect=[httpx.Response(status), httpx.Response(status), httpx.Response(200, json=agent())]
+    )
+
+    result = run("agents", "pause", AGENT_ID, "-o", "id")
+
+    assert result.exit_code == 0
+    assert route.call_count == 3
+    assert len(sleeps) == 2
+    assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0  # exponential, jittered
+
+
+def test_500_is_not_retried(run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]) -> None:
+    route = api.get(AGENT_PATH).mock(return_value=httpx.Response(500))
+
+    result = run("agents", "show", AGENT_ID)
+
+    assert result.exit_code == 7
+    assert route.call_count == 1 and sleeps == []
+
+
+def test_retries_give_up_after_the_limit(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    route = api.get(AGENT_PATH).mock(return_value=httpx.Response(503, json={"detail": "maintenance"}))
+
+    result = run("agents", "show", AGENT_ID, "--retries", "2")
+
+    assert result.exit_code == 7
+    assert route.call_count == 3 and len(sleeps) == 2
+    assert "maintenance" in result.stderr
+
+
+def test_retries_from_env(
+    run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AITASKER_RETRIES", "0")
+    route = api.get(AGENT_PATH).mock(return_value=httpx.Response(503))
+
+    assert run("agents", "show", AGENT_ID).exit_code == 7
+    assert route.call_count == 1
+
+
+def test_retry_after_seconds_is_honoured(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    api.get(AGENT_PATH).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(200, json=agent()),
+        ]
+    )
+
+    assert run("agents", "show", AGENT_ID).exit_code == 0
+    assert sleeps == [7.0]
+
+
+def test_retry_after_http_date_is_honoured_and_capped(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    soon = email.utils.formatdate(time.time() + 20, usegmt=True)
+    much_later = email.utils.formatdate(time.time() + 3600, usegmt=True)
+    api.get(AGENT_PATH).mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": soon}),
+            httpx.Response(503, headers={"Retry-After": much_later}),
+            httpx.Response(200, json=agent()),
+        ]
+    )
+
+    assert run("agents", "show", AGENT_ID).exit_code == 0
+    assert 15 <= sleeps[0] <= 20
+    assert sleeps[1] == client.RETRY_AFTER_CAP_SECONDS
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("eof")]
+)
+def test_connection_errors_are_retried_then_exit_7(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float], failure: Exception
+) -> None:
+    route = api.post(f"{AGENT_PATH}/pause").mock(side_effect=failure)
+
+    result = run("agents", "pause", AGENT_ID)
+
+    assert result.exit_code == 7
+    assert route.call_count == 4 and len(sleeps) == 3
+    assert "cannot reach https://api.aitasker.co" in result.stderr
+
+
+def test_connection_error_then_success(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    api.post(f"{AGENT_PATH}/pause").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json=agent(status="paused"))]
+    )
+
+    result = run("agents", "pause", AGENT_ID, "-o", "json")
+
+    assert result.exit_code == 0 and result.json()["status"] == "paused"
+
+
+def test_redirects_are_not_followed(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENT_PATH).mock(
+        return_value=httpx.Response(307, headers={"Location": "https://evil.example/steal"})
+    )
+    other = respx.get("https://evil.example/steal")
+
+    result = run("agents", "show", AGENT_ID)
+
+    assert result.exit_code == 7
+    assert "redirect" in result.stderr
+    assert not other.called
+
+
+def test_debug_logs_exchanges_without_the_token(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get(AGENT_PATH).mock(
+        side_effect=[httpx.Response(503), httpx.Response(200, json=agent(), headers={"x-request-id": "r1"})]
+    )
+
+    result = run("agents", "show", AGENT_ID, "--debug", "-o", "id")
+
+    assert result.exit_code == 0
+    assert f"debug: GET https://api.aitasker.co{AGENT_PATH} -> 503" in result.stderr
+    assert "retrying in" in result.stderr
+    assert "(request id r1)" in result.stderr
+
+
+def test_timeout_option_reaches_httpx(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    route = api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent()))
+
+    run("agents", "show", AGENT_ID, "--timeout", "2.5")
+
+    assert route.calls[0].request.extensions["timeout"]["read"] == 2.5
