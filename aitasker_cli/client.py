@@ -8,9 +8,10 @@ documented shape.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -66,41 +67,51 @@ class ApiClient:
     # --- endpoints ------------------------------------------------------------------------
 
     def list_agents(self, *, status: str | None, limit: int | None) -> Iterator[HiredAgent]:
-        return self._paginate(HiredAgent, "agents.list", status=status, limit=limit)
+        return self._paginate(HiredAgent, "agents.list", {}, status=status, limit=limit)
 
     def get_agent(self, agent_id: str) -> HiredAgent:
-        return self._one(HiredAgent, "agents.show", agent_id=agent_id)
+        return self._one(HiredAgent, "agents.show", {"agent_id": agent_id})
 
     def pause_agent(self, agent_id: str) -> HiredAgent:
-        return self._one(HiredAgent, "agents.pause", agent_id=agent_id)
+        return self._one(HiredAgent, "agents.pause", {"agent_id": agent_id})
 
     def resume_agent(self, agent_id: str) -> HiredAgent:
-        return self._one(HiredAgent, "agents.resume", agent_id=agent_id)
+        return self._one(HiredAgent, "agents.resume", {"agent_id": agent_id})
 
     def list_workspaces(self, *, status: str | None, limit: int | None) -> Iterator[Workspace]:
-        return self._paginate(Workspace, "workspaces.list", status=status, limit=limit)
+        return self._paginate(Workspace, "workspaces.list", {}, status=status, limit=limit)
 
     def get_workspace(self, workspace_id: str) -> WorkspaceDetail:
-        return self._one(WorkspaceDetail, "workspaces.show", workspace_id=workspace_id)
+        return self._one(WorkspaceDetail, "workspaces.show", {"workspace_id": workspace_id})
 
     def list_workspace_tasks(
         self, workspace_id: str, *, status: str | None, limit: int | None
     ) -> Iterator[WorkspaceTask]:
         return self._paginate(
-            WorkspaceTask, "workspaces.tasks", status=status, limit=limit, workspace_id=workspace_id
+            WorkspaceTask,
+            "workspaces.tasks",
+            {"workspace_id": workspace_id},
+            status=status,
+            limit=limit,
         )
 
     def verify_token(self) -> None:
         """One cheap authenticated GET; raises AuthError (401) if the token is refused."""
-        self._call("workspaces.list", params={"limit": 1})
+        self._call("workspaces.list", {}, params={"limit": 1})
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _one(self, model: type[M], route: str, **path: str) -> M:
-        return _parse(model, self._call(route, **path))
+    def _one(self, model: type[M], route: str, path: Mapping[str, str]) -> M:
+        return _parse(model, self._call(route, path))
 
     def _paginate(
-        self, model: type[M], route: str, *, status: str | None, limit: int | None, **path: str
+        self,
+        model: type[M],
+        route: str,
+        path: Mapping[str, str],
+        *,
+        status: str | None,
+        limit: int | None,
     ) -> Iterator[M]:
         """Follow limit/offset pages until `limit` items, an empty page, or a short page.
 
@@ -112,7 +123,7 @@ class ApiClient:
         seen: set[Any] = set()
         while limit is None or delivered < limit:
             size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - delivered)
-            page = self._call(route, params={**filters, "limit": size, "offset": offset}, **path)
+            page = self._call(route, path, params={**filters, "limit": size, "offset": offset})
             if not isinstance(page, list):
                 raise _shape_error(f"a {type(page).__name__} where a list was expected")
             if not page:
@@ -130,8 +141,10 @@ class ApiClient:
             largest = max(largest, len(page))
             offset += len(page)
 
-    def _call(self, route: str, *, params: dict[str, Any] | None = None, **path: str) -> Any:
-        method, url = build_path(route, **path)
+    def _call(
+        self, route: str, path: Mapping[str, str], *, params: dict[str, Any] | None = None
+    ) -> Any:
+        method, url = build_path(route, path)
         response = self._send(method, url, params)
         return _decode(response)
 
@@ -180,7 +193,8 @@ class ApiClient:
 
     def _wait(self, seconds: float, reason: str, attempt: int) -> None:
         self._trace(
-            f"retrying in {seconds:.1f} s ({reason}; retry {attempt + 1} of {self._settings.retries})"
+            f"retrying in {seconds:.1f} s ({reason}; "
+            f"retry {attempt + 1} of {self._settings.retries})"
         )
         sleep(seconds)
 
@@ -272,7 +286,10 @@ def _validation_item(item: Any) -> str:
 
 
 def _request_id(response: httpx.Response) -> str | None:
-    return response.headers.get("x-request-id") or response.headers.get("request-id")
+    request_id: str | None = response.headers.get("x-request-id") or response.headers.get(
+        "request-id"
+    )
+    return request_id
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -287,12 +304,14 @@ def _retry_after(response: httpx.Response) -> float | None:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError):
             return None
+    if math.isnan(seconds):
+        return None
     return min(max(seconds, 0.0), RETRY_AFTER_CAP_SECONDS)
 
 
 def _backoff(attempt: int) -> float:
     """Exponential backoff with jitter, so parallel clients do not retry in step."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0**attempt)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 

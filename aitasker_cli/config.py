@@ -144,7 +144,7 @@ def check_api_url(url: str) -> str:
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"refusing to send a token over plain http to {parts.hostname}",
-            hint="Use an https:// URL; plain http is allowed only for 127.0.0.1, ::1 and localhost.",
+            hint="Use an https:// URL; plain http is only for 127.0.0.1, ::1 and localhost.",
         )
     return url.strip().rstrip("/")
 

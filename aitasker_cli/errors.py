@@ -68,7 +68,7 @@ class RejectedError(AitaskerError):
 
 
 class UnavailableError(AitaskerError):
-    """Network failure, timeout, 429 or 5xx after retries, or a body that is not the documented JSON."""
+    """Network failure, timeout, 429 or 5xx after retries, or a body unlike the documented JSON."""
 
     exit_code = ExitCode.UNAVAILABLE
 

@@ -18,6 +18,8 @@ from typing_extensions import Self
 class ApiModel(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
+    id: UUID
+
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @classmethod
@@ -32,7 +34,6 @@ class ApiModel(BaseModel):
 
 
 class Workspace(ApiModel):
-    id: UUID
     status: str
     """Free text on the server: values this CLI has never seen are kept as they are."""
     hired_agent_id: UUID | None = None
@@ -46,7 +47,6 @@ class Workspace(ApiModel):
 
 
 class HiredAgent(ApiModel):
-    id: UUID
     status: str
     """Free text on the server: "active" and "paused" are known, others are kept as they are."""
     user_id: UUID | None = None
@@ -73,7 +73,6 @@ class WorkspaceDetail(Workspace):
 
 
 class WorkspaceTask(ApiModel):
-    id: UUID
     status: str
     workspace_id: UUID | None = None
     hired_agent_id: UUID | None = None

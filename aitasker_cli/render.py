@@ -60,7 +60,9 @@ def output_options(fmt: str | None, fields: str | None, *, no_color: bool) -> Ou
     """Resolve the format (table on a terminal, tsv otherwise), `--fields` and colour."""
     chosen = fmt or ("table" if _stdout_is_terminal() else "tsv")
     if chosen not in FORMATS:
-        raise UsageError(f"'{chosen}' is not an output format", hint=f"Use one of: {', '.join(FORMATS)}.")
+        raise UsageError(
+            f"'{chosen}' is not an output format", hint=f"Use one of: {', '.join(FORMATS)}."
+        )
     selected = None
     if fields is not None:
         selected = tuple(name.strip() for name in fields.split(",") if name.strip())
@@ -142,7 +144,9 @@ def _write_delimited(
         _write(buffer.getvalue())
 
 
-def _chain(first: Mapping[str, Any], rest: Iterator[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+def _chain(
+    first: Mapping[str, Any], rest: Iterator[Mapping[str, Any]]
+) -> Iterator[Mapping[str, Any]]:
     yield first
     yield from rest
 

@@ -7,6 +7,7 @@ the others are inferred from the confirmed ones' naming and may need correcting.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import UsageError
@@ -35,7 +36,7 @@ PAGE_SIZE = 50
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-def build_path(name: str, **params: str) -> tuple[str, str]:
+def build_path(name: str, params: Mapping[str, str]) -> tuple[str, str]:
     """The method and path of a route, with its ID parameters checked to be UUIDs.
 
     Checking before anything is sent keeps `../x` or `a/b` from ever changing which route

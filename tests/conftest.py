@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated environment, an in-memory keyring, respx, and an in-process runner."""
+"""Shared fixtures: isolated env and config, an in-memory keyring, respx, an in-process runner."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def uuid_n(n: int) -> str:
 class MemoryKeyring(KeyringBackend):
     """A real keyring backend that keeps entries in a dict."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

@@ -20,7 +20,7 @@ from tests.conftest import TOKEN, agent
 
 
 class RaisingKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def get_password(self, service: str, username: str) -> str | None:
         raise KeyringLocked("the collection is locked")
@@ -35,7 +35,7 @@ class RaisingKeyring(KeyringBackend):
 class HangingKeyring(KeyringBackend):
     """Blocks like a Secret Service waiting for an unlock prompt nobody will answer."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
     release = threading.Event()
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -129,7 +129,9 @@ def test_env_token_never_touches_the_keyring(
     assert run("auth", "token").stdout == f"{TOKEN}\n"
 
 
-@pytest.mark.parametrize("content", ["{not json", '{"tokens": []}', '{"tokens": {"default": 5}}', "[]"])
+@pytest.mark.parametrize(
+    "content", ["{not json", '{"tokens": []}', '{"tokens": {"default": 5}}', "[]"]
+)
 def test_malformed_credentials_file_is_a_clear_error(
     run: Any, tmp_path: Path, content: str
 ) -> None:

@@ -18,8 +18,21 @@ AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"
 
 @pytest.mark.parametrize(
     ("status", "exit_code"),
-    [(401, 4), (403, 5), (404, 3), (409, 6), (422, 6), (400, 6), (402, 6), (500, 7),
-     (502, 7), (503, 7), (504, 7), (429, 7), (301, 7)],
+    [
+        (401, 4),
+        (403, 5),
+        (404, 3),
+        (409, 6),
+        (422, 6),
+        (400, 6),
+        (402, 6),
+        (500, 7),
+        (502, 7),
+        (503, 7),
+        (504, 7),
+        (429, 7),
+        (301, 7),
+    ],
 )
 def test_every_status_maps_to_the_contract_exit_code(
     run: Any, api: respx.MockRouter, logged_in: str, status: int, exit_code: int
@@ -33,7 +46,9 @@ def test_every_status_maps_to_the_contract_exit_code(
     assert result.stdout == ""
 
 
-def test_fastapi_string_detail_is_the_message(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+def test_fastapi_string_detail_is_the_message(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
     api.get(AGENT_PATH).mock(
         return_value=httpx.Response(
             404, json={"detail": "Hired agent not found"}, headers={"x-request-id": "req_123"}
@@ -46,9 +61,15 @@ def test_fastapi_string_detail_is_the_message(run: Any, api: respx.MockRouter, l
     assert result.stderr == "Error: Hired agent not found (HTTP 404)\nRequest ID: req_123\n"
 
 
-def test_fastapi_validation_detail_lists_fields(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+def test_fastapi_validation_detail_lists_fields(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
     detail = [
-        {"loc": ["path", "agent_id"], "msg": "Input should be a valid UUID", "type": "uuid_parsing"},
+        {
+            "loc": ["path", "agent_id"],
+            "msg": "Input should be a valid UUID",
+            "type": "uuid_parsing",
+        },
         {"loc": ["query", "limit", 0], "msg": "too big", "type": "less_than"},
     ]
     api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(422, json={"detail": detail}))
@@ -87,10 +108,18 @@ def test_html_pages_are_never_dumped(
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"id": "6f1c2b9e-4d7a-4c1e', b"", b"null", b"[]", b'"text"', b'{"id": 5, "status": "x"}',
-     b'{"status": "active"}', b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": null}',
-     b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "a", "workspace": []}',
-     b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "a", "paused_at": "soon"}'],
+    [
+        b'{"id": "6f1c2b9e-4d7a-4c1e',
+        b"",
+        b"null",
+        b"[]",
+        b'"text"',
+        b'{"id": 5, "status": "x"}',
+        b'{"status": "active"}',
+        b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": null}',
+        b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "a", "workspace": []}',
+        b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "a", "paused_at": "soon"}',
+    ],
 )
 def test_truncated_or_wrong_shape_bodies_exit_7(
     run: Any, api: respx.MockRouter, logged_in: str, body: bytes
@@ -120,7 +149,11 @@ def test_retryable_statuses_are_retried_then_succeed(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float], status: int
 ) -> None:
     route = api.post(f"{AGENT_PATH}/pause").mock(
-        side_effect=[httpx.Response(status), httpx.Response(status), httpx.Response(200, json=agent())]
+        side_effect=[
+            httpx.Response(status),
+            httpx.Response(status),
+            httpx.Response(200, json=agent()),
+        ]
     )
 
     result = run("agents", "pause", AGENT_ID, "-o", "id")
@@ -131,7 +164,9 @@ def test_retryable_statuses_are_retried_then_succeed(
     assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0  # exponential, jittered
 
 
-def test_500_is_not_retried(run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]) -> None:
+def test_500_is_not_retried(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
     route = api.get(AGENT_PATH).mock(return_value=httpx.Response(500))
 
     result = run("agents", "show", AGENT_ID)
@@ -143,7 +178,9 @@ def test_500_is_not_retried(run: Any, api: respx.MockRouter, logged_in: str, sle
 def test_retries_give_up_after_the_limit(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
 ) -> None:
-    route = api.get(AGENT_PATH).mock(return_value=httpx.Response(503, json={"detail": "maintenance"}))
+    route = api.get(AGENT_PATH).mock(
+        return_value=httpx.Response(503, json={"detail": "maintenance"})
+    )
 
     result = run("agents", "show", AGENT_ID, "--retries", "2")
 
@@ -195,7 +232,8 @@ def test_retry_after_http_date_is_honoured_and_capped(
 
 
 @pytest.mark.parametrize(
-    "failure", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("eof")]
+    "failure",
+    [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("eof")],
 )
 def test_connection_errors_are_retried_then_exit_7(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float], failure: Exception
@@ -213,7 +251,10 @@ def test_connection_error_then_success(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
 ) -> None:
     api.post(f"{AGENT_PATH}/pause").mock(
-        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json=agent(status="paused"))]
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json=agent(status="paused")),
+        ]
     )
 
     result = run("agents", "pause", AGENT_ID, "-o", "json")
@@ -238,7 +279,10 @@ def test_debug_logs_exchanges_without_the_token(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
     api.get(AGENT_PATH).mock(
-        side_effect=[httpx.Response(503), httpx.Response(200, json=agent(), headers={"x-request-id": "r1"})]
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(200, json=agent(), headers={"x-request-id": "r1"}),
+        ]
     )
 
     result = run("agents", "show", AGENT_ID, "--debug", "-o", "id")

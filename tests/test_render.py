@@ -56,8 +56,14 @@ def test_list_neutralises_every_field(
         return_value=httpx.Response(200, json=[hostile_agent(text)])
     )
 
-    result = run("agents", "list", "-o", fmt, "--fields",
-                 "display_name,agent_type,status,tier,persona_name,workspace.name,config")
+    result = run(
+        "agents",
+        "list",
+        "-o",
+        fmt,
+        "--fields",
+        "display_name,agent_type,status,tier,persona_name,workspace.name,config",
+    )
 
     assert result.exit_code == 0, result.stderr
     assert not has_raw_control(result.stdout)
@@ -91,7 +97,9 @@ def test_json_round_trips_hostile_strings_without_raw_controls(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "20")  # JSON must not be wrapped at the terminal width
     body = hostile_agent(text)
-    api.get(f"/api/v1/workspaces/agents/{AGENT_ID}").mock(return_value=httpx.Response(200, json=body))
+    api.get(f"/api/v1/workspaces/agents/{AGENT_ID}").mock(
+        return_value=httpx.Response(200, json=body)
+    )
 
     result = run("agents", "show", AGENT_ID, "-o", "json")
 
@@ -144,7 +152,9 @@ def test_tsv_times_are_iso_utc_and_table_times_relative(
 
 def test_unparseable_time_is_shown_as_sent(run: Any, api: respx.MockRouter, logged_in: str) -> None:
     api.get(f"/api/v1/workspaces/{WORKSPACE_ID}").mock(
-        return_value=httpx.Response(200, json={**workspace(), "last_active_at": None, "extra_at": "soon"})
+        return_value=httpx.Response(
+            200, json={**workspace(), "last_active_at": None, "extra_at": "soon"}
+        )
     )
 
     result = run("workspaces", "show", WORKSPACE_ID, "--fields", "extra_at,last_active_at")
@@ -174,7 +184,9 @@ def test_colour_only_when_asked(
     run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FORCE_COLOR", "1")  # rich would colour even into a pipe
-    api.get(f"/api/v1/workspaces/agents/{AGENT_ID}").mock(return_value=httpx.Response(200, json=agent()))
+    api.get(f"/api/v1/workspaces/agents/{AGENT_ID}").mock(
+        return_value=httpx.Response(200, json=agent())
+    )
 
     coloured = run("agents", "show", AGENT_ID, "-o", "table")
     plain = run("agents", "show", AGENT_ID, "-o", "table", "--no-color")

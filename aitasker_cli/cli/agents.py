@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .. import render
+from aitasker_cli import render
+
 from .common import AllOpt, Common, LimitOpt, StatusOpt, api_command, connect, page_limit
 
 app = typer.Typer(help="List, inspect, pause and resume your hired agents.", no_args_is_help=True)
@@ -16,13 +17,30 @@ AGENTS = render.View(
     plural="agents",
     columns=("id", "display_name", "agent_type", "status", "tier", "updated_at"),
     detail=(
-        "id", "display_name", "persona_name", "agent_type", "status", "tier",
-        "workspace.id", "workspace.name", "team_id", "team_type", "hired_at", "paused_at",
-        "cancelled_at", "created_at", "updated_at", "user_id", "stripe_subscription_id", "config",
+        "id",
+        "display_name",
+        "persona_name",
+        "agent_type",
+        "status",
+        "tier",
+        "workspace.id",
+        "workspace.name",
+        "team_id",
+        "team_type",
+        "hired_at",
+        "paused_at",
+        "cancelled_at",
+        "created_at",
+        "updated_at",
+        "user_id",
+        "stripe_subscription_id",
+        "config",
     ),
 )
 
-AgentIdArg = Annotated[str, typer.Argument(metavar="AGENT_ID", help="The hired agent's ID (a UUID).")]
+AgentIdArg = Annotated[
+    str, typer.Argument(metavar="AGENT_ID", help="The hired agent's ID (a UUID).")
+]
 
 
 @app.command("list")

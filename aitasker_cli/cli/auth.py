@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import auth, render
-from ..errors import AitaskerError, AuthError, UsageError
+from aitasker_cli import auth, render
+from aitasker_cli.errors import AitaskerError, AuthError, UsageError
+
 from .common import Common, api_command, connect
 
 app = typer.Typer(help="Log in, log out and inspect the stored API token.", no_args_is_help=True)
@@ -26,10 +27,14 @@ STATUS = render.View(
 @api_command
 def login(
     common: Common,
-    with_token: Annotated[bool, typer.Option("--with-token", help="Read the token from stdin.")] = False,
+    with_token: Annotated[
+        bool, typer.Option("--with-token", help="Read the token from stdin.")
+    ] = False,
     insecure_storage: Annotated[
         bool,
-        typer.Option("--insecure-storage", help="Store the token in a 0600 file, not the OS keyring."),
+        typer.Option(
+            "--insecure-storage", help="Store the token in a 0600 file, not the OS keyring."
+        ),
     ] = False,
     no_verify: Annotated[
         bool, typer.Option("--no-verify", help="Store the token without checking it with the API.")
@@ -39,7 +44,9 @@ def login(
     token = _read_token(with_token)
     with connect(common, token=token) as session:
         verify = None if no_verify else (lambda _token: session.client.verify_token())
-        where = auth.login(session.settings, token, insecure_storage=insecure_storage, verify=verify)
+        where = auth.login(
+            session.settings, token, insecure_storage=insecure_storage, verify=verify
+        )
         render.message(
             f"Logged in to {session.settings.api_host} (profile '{session.settings.profile}'); "
             f"token stored in {where}."

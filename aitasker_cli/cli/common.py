@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
-from .. import auth, render
-from ..config import Settings, resolve_settings
-from ..errors import UsageError
-from ..routes import PAGE_SIZE
+from aitasker_cli import auth, render
+from aitasker_cli.config import Settings, resolve_settings
+from aitasker_cli.errors import UsageError
+from aitasker_cli.routes import PAGE_SIZE
 
 if TYPE_CHECKING:
-    from ..client import ApiClient
+    from aitasker_cli.client import ApiClient
 
 
 class OutputFormat(str, Enum):
@@ -32,47 +32,80 @@ class OutputFormat(str, Enum):
 
 ApiUrlOpt = Annotated[
     str | None,
-    typer.Option("--api-url", envvar="AITASKER_API_URL", metavar="URL",
-                 help="API base URL [default: https://api.aitasker.co]."),
+    typer.Option(
+        "--api-url",
+        envvar="AITASKER_API_URL",
+        metavar="URL",
+        help="API base URL [default: https://api.aitasker.co].",
+    ),
 ]
 ProfileOpt = Annotated[
     str | None,
-    typer.Option("--profile", envvar="AITASKER_PROFILE", metavar="NAME",
-                 help="Stored login and settings to use [default: default]."),
+    typer.Option(
+        "--profile",
+        envvar="AITASKER_PROFILE",
+        metavar="NAME",
+        help="Stored login and settings to use [default: default].",
+    ),
 ]
 OutputOpt = Annotated[
     OutputFormat | None,
-    typer.Option("--output", "-o", envvar="AITASKER_OUTPUT", show_default=False,
-                 help="Output format [default: table on a terminal, tsv otherwise]."),
+    typer.Option(
+        "--output",
+        "-o",
+        envvar="AITASKER_OUTPUT",
+        show_default=False,
+        help="Output format [default: table on a terminal, tsv otherwise].",
+    ),
 ]
 FieldsOpt = Annotated[
     str | None,
-    typer.Option("--fields", metavar="A,B,C",
-                 help="Fields to show, in order (a.b for nested); for json, the keys kept."),
+    typer.Option(
+        "--fields",
+        metavar="A,B,C",
+        help="Fields to show, in order (a.b for nested); for json, the keys kept.",
+    ),
 ]
 TimeoutOpt = Annotated[
     float | None,
-    typer.Option("--timeout", envvar="AITASKER_TIMEOUT", metavar="SECONDS", min=0.1,
-                 help="Per HTTP request [default: 30]."),
+    typer.Option(
+        "--timeout",
+        envvar="AITASKER_TIMEOUT",
+        metavar="SECONDS",
+        min=0.1,
+        help="Per HTTP request [default: 30].",
+    ),
 ]
 RetriesOpt = Annotated[
     int | None,
-    typer.Option("--retries", envvar="AITASKER_RETRIES", metavar="N", min=0, max=10,
-                 help="Retries on connection errors, 429, 502, 503 and 504 [default: 3]."),
+    typer.Option(
+        "--retries",
+        envvar="AITASKER_RETRIES",
+        metavar="N",
+        min=0,
+        max=10,
+        help="Retries on connection errors, 429, 502, 503 and 504 [default: 3].",
+    ),
 ]
 DebugOpt = Annotated[
     bool,
-    typer.Option("--debug", envvar="AITASKER_DEBUG",
-                 help="Log HTTP exchanges (secrets redacted) and show tracebacks, on stderr."),
+    typer.Option(
+        "--debug",
+        envvar="AITASKER_DEBUG",
+        help="Log HTTP exchanges (secrets redacted) and show tracebacks, on stderr.",
+    ),
 ]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
 
 StatusOpt = Annotated[
     str | None,
-    typer.Option("--status", metavar="S", help="Only items with this status (e.g. active, paused)."),
+    typer.Option(
+        "--status", metavar="S", help="Only items with this status (e.g. active, paused)."
+    ),
 ]
 LimitOpt = Annotated[
-    int | None, typer.Option("--limit", "-L", min=1, metavar="N", help="At most N items [default: 50].")
+    int | None,
+    typer.Option("--limit", "-L", min=1, metavar="N", help="At most N items [default: 50]."),
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every item, following all pages.")]
 
@@ -152,7 +185,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
     Looking the token up late means a malformed ID or option fails as a usage error (exit 2)
     even when no token is configured. `token` replaces the stored one (for `auth login`).
     """
-    from ..client import ApiClient
+    from aitasker_cli.client import ApiClient
 
     settings = common.settings()
     output = render.output_options(settings.output, common.fields, no_color=common.no_color)
@@ -163,9 +196,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
         render.add_secret(token)
         return token
 
-    client = ApiClient(
-        settings, token=provide_token, log=render.debug if settings.debug else None
-    )
+    client = ApiClient(settings, token=provide_token, log=render.debug if settings.debug else None)
     try:
         yield Session(settings, output, client)
     finally:

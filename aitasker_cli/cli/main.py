@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__, render
-from ..errors import AitaskerError, ExitCode, OutputClosed
+from aitasker_cli import __version__, render
+from aitasker_cli.errors import AitaskerError, ExitCode, OutputClosed
+
 from . import agents, auth, workspaces
 
 app = typer.Typer(
@@ -39,7 +40,9 @@ def _print_version(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version."),
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Manage your hired agents on the AITasker platform."""

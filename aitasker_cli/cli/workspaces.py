@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .. import render
+from aitasker_cli import render
+
 from .common import AllOpt, Common, LimitOpt, StatusOpt, api_command, connect, page_limit
 
 app = typer.Typer(help="List and inspect workspaces and their tasks.", no_args_is_help=True)
@@ -16,9 +17,19 @@ WORKSPACES = render.View(
     plural="workspaces",
     columns=("id", "name", "status", "hired_agent_id", "last_active_at"),
     detail=(
-        "id", "name", "status", "hired_agent_id", "hired_agent.display_name",
-        "hired_agent.status", "last_active_at", "created_at", "updated_at", "user_id",
-        "settings", "metrics_cache", "integration_credentials",
+        "id",
+        "name",
+        "status",
+        "hired_agent_id",
+        "hired_agent.display_name",
+        "hired_agent.status",
+        "last_active_at",
+        "created_at",
+        "updated_at",
+        "user_id",
+        "settings",
+        "metrics_cache",
+        "integration_credentials",
     ),
 )
 
@@ -27,9 +38,24 @@ TASKS = render.View(
     plural="tasks",
     columns=("id", "title", "status", "priority", "skill_slug", "cost_usd", "created_at"),
     detail=(
-        "id", "title", "description", "status", "priority", "skill_slug", "schedule_type",
-        "trigger", "approval_level", "approved_by", "approved_at", "proposed_actions",
-        "output_data", "cost_usd", "started_at", "completed_at", "created_at", "workspace_id",
+        "id",
+        "title",
+        "description",
+        "status",
+        "priority",
+        "skill_slug",
+        "schedule_type",
+        "trigger",
+        "approval_level",
+        "approved_by",
+        "approved_at",
+        "proposed_actions",
+        "output_data",
+        "cost_usd",
+        "started_at",
+        "completed_at",
+        "created_at",
+        "workspace_id",
         "hired_agent_id",
     ),
 )

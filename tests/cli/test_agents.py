@@ -36,7 +36,9 @@ def fleet() -> list[dict[str, Any]]:
     ]
 
 
-def test_list_sends_token_user_agent_and_paging(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+def test_list_sends_token_user_agent_and_paging(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
     route = api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[agent()]))
 
     result = run("agents", "list", "-o", "json")
@@ -69,7 +71,8 @@ def test_list_piped_defaults_to_tsv_without_header(
     result = run("agents", "list")
 
     assert result.stdout == (
-        f"{AGENT_ID}\tMaya – Social Media\tsocial_media_manager\tactive\tpro\t2025-06-10T16:45:12Z\n"
+        f"{AGENT_ID}\tMaya – Social Media\tsocial_media_manager\tactive\tpro\t"
+        "2025-06-10T16:45:12Z\n"
     )
 
 
@@ -78,15 +81,28 @@ def test_list_piped_defaults_to_tsv_without_header(
     [
         ("ndjson", lambda out, items: [json.loads(x) for x in out.splitlines()] == items),
         ("id", lambda out, items: out.split() == [i["id"] for i in items]),
-        ("csv", lambda out, items: [r["id"] for r in csv.DictReader(io.StringIO(out))]
-         == [i["id"] for i in items]),
-        ("tsv", lambda out, items: [r.split("\t")[0] for r in out.splitlines()]
-         == [i["id"] for i in items]),
+        (
+            "csv",
+            lambda out, items: (
+                [r["id"] for r in csv.DictReader(io.StringIO(out))] == [i["id"] for i in items]
+            ),
+        ),
+        (
+            "tsv",
+            lambda out, items: (
+                [r.split("\t")[0] for r in out.splitlines()] == [i["id"] for i in items]
+            ),
+        ),
         ("json", lambda out, items: json.loads(out) == items),
     ],
 )
 def test_list_every_format(
-    run: Any, api: respx.MockRouter, logged_in: str, fleet: list[dict[str, Any]], fmt: str, check: Any
+    run: Any,
+    api: respx.MockRouter,
+    logged_in: str,
+    fleet: list[dict[str, Any]],
+    fmt: str,
+    check: Any,
 ) -> None:
     api.get(AGENTS_PATH).mock(side_effect=paged(fleet))
 
@@ -156,7 +172,9 @@ def test_status_filter_is_sent(run: Any, api: respx.MockRouter, logged_in: str) 
     assert route.called
 
 
-def test_empty_list_in_table_says_so_on_stderr(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+def test_empty_list_in_table_says_so_on_stderr(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
     api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[]))
 
     result = run("agents", "list", "-o", "table")
@@ -200,7 +218,9 @@ def test_show_with_missing_optional_fields(run: Any, api: respx.MockRouter, logg
     assert tsv.stdout == f"{AGENT_ID}\t\t\tactive\t\t\n"
 
 
-def test_fields_select_columns_and_json_keys(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+def test_fields_select_columns_and_json_keys(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
     api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent()))
 
     tsv = run("agents", "show", AGENT_ID, "-o", "tsv", "--fields", "status,workspace.name")
@@ -235,7 +255,9 @@ def test_pause_and_resume_post_and_print_agent(
     assert route.calls[0].request.content == b""
 
 
-def test_pause_uppercase_id_is_sent_canonical(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+def test_pause_uppercase_id_is_sent_canonical(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
     route = api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(200, json=agent()))
 
     result = run("agents", "pause", AGENT_ID.upper(), "-o", "id")
@@ -246,8 +268,16 @@ def test_pause_uppercase_id_is_sent_canonical(run: Any, api: respx.MockRouter, l
 
 @pytest.mark.parametrize(
     "bad_id",
-    ["../x", "", " ", "a b", "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47/../../billing",
-     "6f1c2b9e4d7a4c1e9b2a3e5f8a1d2c47", "%2e%2e", "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c4Z"],
+    [
+        "../x",
+        "",
+        " ",
+        "a b",
+        "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47/../../billing",
+        "6f1c2b9e4d7a4c1e9b2a3e5f8a1d2c47",
+        "%2e%2e",
+        "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c4Z",
+    ],
 )
 @pytest.mark.parametrize("verb", ["show", "pause", "resume"])
 def test_malformed_ids_send_nothing(

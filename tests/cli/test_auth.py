@@ -79,8 +79,17 @@ def test_login_keys_by_profile_and_host(
     run: Any, keyring_entries: dict[tuple[str, str], str]
 ) -> None:
     run("auth", "login", "--with-token", "--no-verify", stdin=TOKEN)
-    run("auth", "login", "--with-token", "--no-verify", "--profile", "staging",
-        "--api-url", "https://staging.aitasker.co", stdin=OTHER_TOKEN)
+    run(
+        "auth",
+        "login",
+        "--with-token",
+        "--no-verify",
+        "--profile",
+        "staging",
+        "--api-url",
+        "https://staging.aitasker.co",
+        stdin=OTHER_TOKEN,
+    )
 
     assert keyring_entries == {
         (SERVICE, "default"): TOKEN,
@@ -176,7 +185,12 @@ def test_login_prompts_with_hidden_input_on_a_terminal(
             return True
 
     prompts: list[str] = []
-    monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: prompts.append(prompt) or TOKEN)
+
+    def getpass(prompt: str, stream: Any = None) -> str:
+        prompts.append(prompt)
+        return TOKEN
+
+    monkeypatch.setattr("getpass.getpass", getpass)
 
     result = run("auth", "login", "--no-verify", stdin=Terminal())
 
@@ -201,7 +215,10 @@ def test_logout_removes_and_is_idempotent(
     first = run("auth", "logout")
     second = run("auth", "logout")
 
-    assert first.exit_code == 0 and "removed the token from keyring (conftest MemoryKeyring)" in first.stderr
+    assert (
+        first.exit_code == 0
+        and "removed the token from keyring (conftest MemoryKeyring)" in first.stderr
+    )
     assert keyring_entries == {}
     assert second.exit_code == 0 and "nothing to remove" in second.stderr
 
@@ -215,7 +232,9 @@ def test_logout_removes_file_token(run: Any, tmp_path: Path) -> None:
     assert not credentials_file(tmp_path).exists()
 
 
-def test_token_prints_the_resolved_token(run: Any, keyring_entries: dict[tuple[str, str], str]) -> None:
+def test_token_prints_the_resolved_token(
+    run: Any, keyring_entries: dict[tuple[str, str], str]
+) -> None:
     keyring_entries[(SERVICE, "default")] = TOKEN
 
     result = run("auth", "token")
@@ -279,7 +298,9 @@ def test_status_table_names_keyring_backend(
     assert not api.calls
 
 
-def test_status_shows_jwt_expiry(run: Any, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_shows_jwt_expiry(
+    run: Any, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = jwt({"sub": "user", "exp": int(time.time()) + 7200})
     monkeypatch.setenv("AITASKER_TOKEN", token)
     monkeypatch.setattr("tests.conftest.SECRETS", (TOKEN, OTHER_TOKEN, token))

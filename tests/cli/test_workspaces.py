@@ -1,0 +1,100 @@
+"""`aitasker workspaces ...` through the real entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from tests.conftest import AGENT_ID, WORKSPACE_ID, agent, task, uuid_n, workspace
+
+DETAIL = {
+    **workspace(),
+    "hired_agent": {
+        k: v for k, v in agent().items() if k not in ("workspace", "team_id", "team_type")
+    },
+    "integration_credentials": [{"provider": "linkedin", "connected": True}],
+}
+
+
+def test_list_workspaces(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    route = api.get("/api/v1/workspaces").mock(return_value=httpx.Response(200, json=[workspace()]))
+
+    result = run("workspaces", "list", "--status", "active", "-o", "tsv")
+
+    assert (
+        result.stdout
+        == f"{WORKSPACE_ID}\tMaya's workspace\tactive\t{AGENT_ID}\t2025-06-10T15:02:44Z\n"
+    )
+    assert route.calls[0].request.url.params["status"] == "active"
+
+
+def test_show_workspace_with_its_agent(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(f"/api/v1/workspaces/{WORKSPACE_ID}").mock(
+        return_value=httpx.Response(200, json=DETAIL)
+    )
+
+    table = run("workspaces", "show", WORKSPACE_ID, "-o", "table")
+    as_json = run("workspaces", "show", WORKSPACE_ID, "-o", "json")
+
+    assert "HIRED AGENT DISPLAY NAME" in table.stdout and "Maya – Social Media" in table.stdout
+    assert as_json.json() == DETAIL
+
+
+def test_show_workspace_bad_id(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    result = run("workspaces", "show", "../agents")
+
+    assert result.exit_code == 2
+    assert "not a valid workspace ID" in result.stderr
+    assert not api.calls
+
+
+def test_tasks_paginate_with_status(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    tasks = [task(id=uuid_n(n)) for n in range(1, 61)]
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["status"] == "awaiting_approval"
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        return httpx.Response(200, json=tasks[offset : offset + limit])
+
+    api.get(f"/api/v1/workspaces/{WORKSPACE_ID}/tasks").mock(side_effect=respond)
+
+    result = run(
+        "workspaces",
+        "tasks",
+        WORKSPACE_ID,
+        "--status",
+        "awaiting_approval",
+        "--all",
+        "-o",
+        "ndjson",
+    )
+
+    assert [line.count('"id"') for line in result.stdout.splitlines()] == [1] * 60
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "ndjson", "csv", "tsv", "id"])
+def test_tasks_every_format(run: Any, api: respx.MockRouter, logged_in: str, fmt: str) -> None:
+    api.get(f"/api/v1/workspaces/{WORKSPACE_ID}/tasks").mock(
+        return_value=httpx.Response(200, json=[task(new_field="kept")])
+    )
+
+    result = run("workspaces", "tasks", WORKSPACE_ID, "-o", fmt)
+
+    assert result.exit_code == 0
+    assert task()["id"] in result.stdout
+    if fmt in ("json", "ndjson"):
+        assert '"new_field": "kept"' in result.stdout or '"new_field":"kept"' in result.stdout
+
+
+def test_tasks_of_unknown_workspace(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(f"/api/v1/workspaces/{WORKSPACE_ID}/tasks").mock(
+        return_value=httpx.Response(404, json={"detail": "Workspace not found"})
+    )
+
+    result = run("workspaces", "tasks", WORKSPACE_ID)
+
+    assert result.exit_code == 3
+    assert "Workspace not found" in result.stderr

@@ -1,0 +1,180 @@
+"""The installed `aitasker` script, as a separate process, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AGENT_ID, SECRETS, TOKEN, agent, uuid_n
+from tests.loopback import LoopbackApi, serve
+
+AGENTS_PATH = "/api/v1/workspaces/agents"
+
+
+def installed_script() -> str:
+    beside_python = Path(sys.executable).with_name("aitasker")
+    found = str(beside_python) if beside_python.exists() else shutil.which("aitasker")
+    if found is None:
+        pytest.fail(
+            "the aitasker console script is not installed; run the README's install command"
+        )
+    return found
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackApi]:
+    with serve() as api:
+        yield api
+
+
+@pytest.fixture
+def env(tmp_path: Path, loopback: LoopbackApi) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AITASKER_")}
+    return {
+        **clean,
+        "AITASKER_CONFIG_DIR": str(tmp_path),
+        "AITASKER_API_URL": loopback.url,
+        "AITASKER_TOKEN": TOKEN,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+
+
+def aitasker(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run(
+        [installed_script(), *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    for secret in SECRETS:
+        assert secret not in completed.stdout + completed.stderr
+    return completed
+
+
+def test_pause_over_real_http(loopback: LoopbackApi, env: dict[str, str]) -> None:
+    loopback.reply("POST", f"{AGENTS_PATH}/{AGENT_ID}/pause", 200, agent(status="paused"))
+
+    completed = aitasker("agents", "pause", AGENT_ID, "-o", "tsv", "--fields", "id,status", env=env)
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == f"{AGENT_ID}\tpaused\n"
+    method, path, headers = loopback.requests[0]
+    assert (method, path) == ("POST", f"{AGENTS_PATH}/{AGENT_ID}/pause")
+    assert headers["Authorization"] == f"Bearer {TOKEN}"
+    assert headers["User-Agent"].startswith("aitasker-cli/")
+
+
+def test_not_found_and_unavailable_exit_codes(loopback: LoopbackApi, env: dict[str, str]) -> None:
+    not_found = aitasker("agents", "show", AGENT_ID, env=env)
+    refused = aitasker(
+        "agents", "list", "--api-url", "http://127.0.0.1:9", "--retries", "0", env=env
+    )
+
+    assert not_found.returncode == 3 and "Not Found" in not_found.stderr
+    assert refused.returncode == 7 and "cannot reach" in refused.stderr
+
+
+def test_pipe_closed_early_exits_0_quietly(loopback: LoopbackApi, env: dict[str, str]) -> None:
+    fleet = [agent(id=uuid_n(n), display_name="x" * 200) for n in range(5000)]
+    loopback.routes[("GET", AGENTS_PATH)] = lambda query: (
+        200,
+        fleet[int(query["offset"][0]) : int(query["offset"][0]) + int(query["limit"][0])],
+    )
+
+    pipeline = subprocess.run(
+        f"'{installed_script()}' agents list --all -o ndjson | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        executable="/bin/bash",
+    )
+    status = subprocess.run(
+        f"set -o pipefail; '{installed_script()}' agents list --all -o tsv | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        executable="/bin/bash",
+    )
+
+    assert pipeline.stdout.count("\n") == 1
+    assert pipeline.stderr == ""
+    assert status.returncode == 0 and status.stderr == ""
+
+
+def test_ctrl_c_during_a_request_exits_130(loopback: LoopbackApi, env: dict[str, str]) -> None:
+    loopback.delay = 5
+    process = subprocess.Popen(
+        [installed_script(), "agents", "list"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not loopback.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+
+    assert process.returncode == 130
+    assert err == "Interrupted.\n"
+    assert out == ""
+
+
+def test_login_without_keyring_fails_closed_as_a_process(
+    loopback: LoopbackApi, env: dict[str, str], tmp_path: Path
+) -> None:
+    del env["AITASKER_TOKEN"]
+
+    completed = aitasker("auth", "login", "--with-token", env=env, stdin=TOKEN)
+
+    assert completed.returncode == 4
+    assert "nothing was stored" in completed.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert loopback.requests == []
+
+
+def test_insecure_storage_round_trip(
+    loopback: LoopbackApi, env: dict[str, str], tmp_path: Path
+) -> None:
+    del env["AITASKER_TOKEN"]
+    loopback.reply("GET", "/api/v1/workspaces", 200, [])
+    loopback.reply("GET", f"{AGENTS_PATH}/{AGENT_ID}", 200, agent())
+
+    login = aitasker("auth", "login", "--with-token", "--insecure-storage", env=env, stdin=TOKEN)
+    shown = aitasker("agents", "show", AGENT_ID, "-o", "id", env=env)
+    logout = aitasker("auth", "logout", env=env)
+    after = aitasker("agents", "show", AGENT_ID, env=env)
+
+    assert login.returncode == 0, login.stderr
+    assert shown.stdout == f"{AGENT_ID}\n"
+    assert logout.returncode == 0
+    assert after.returncode == 4
+    assert all(TOKEN not in path.read_text() for path in tmp_path.rglob("*") if path.is_file())
+
+
+def test_no_traceback_on_garbage(loopback: LoopbackApi, env: dict[str, str]) -> None:
+    loopback.reply("GET", f"{AGENTS_PATH}/{AGENT_ID}", 200, b"\x00\xff garbage {")
+
+    completed: Any = aitasker("agents", "show", AGENT_ID, env=env)
+
+    assert completed.returncode == 7
+    assert "Traceback" not in completed.stderr

@@ -1,0 +1,42 @@
+"""`--help` and `--version` must not pay for httpx, keyring, rich or the models."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("httpx", "keyring", "rich", "aitasker_cli.client", "aitasker_cli.models")
+
+PROBE = """
+import json, sys
+from aitasker_cli.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["--version"],
+        ["agents", "--help"],
+        ["agents", "list", "--help"],
+        ["auth", "login", "--help"],
+        ["workspaces", "tasks", "--help"],
+    ],
+)
+def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+
+    assert completed.stdout
+    assert [name for name in HEAVY if name in loaded] == []
