@@ -68,7 +68,7 @@ def output_options(fmt: str | None, fields: str | None, *, no_color: bool) -> Ou
         selected = tuple(name.strip() for name in fields.split(",") if name.strip())
         if not selected:
             raise UsageError("--fields needs at least one field name")
-    color = not no_color and "NO_COLOR" not in os.environ
+    color = not no_color and not os.environ.get("NO_COLOR")
     return Output(chosen, selected, color)
 
 
@@ -79,7 +79,7 @@ def show(item: Mapping[str, Any], view: View, out: Output) -> None:
     """Write one object: a key/value table, a JSON object, or a single row."""
     if out.format == "table":
         fields = _checked_fields(out.fields or view.detail, view, item)
-        _print_rich(_detail_table(item, fields, out.color), out.color)
+        _print_rich(_detail_table(item, fields), out.color)
     elif out.format == "json":
         _write(_json(_project(item, out.fields, view)) + "\n")
     else:
@@ -95,7 +95,7 @@ def show_many(items: Iterable[Mapping[str, Any]], view: View, out: Output) -> No
             _write(_json([_project(item, out.fields, view) for item in collected]) + "\n")
         elif collected:
             fields = _checked_fields(out.fields or view.columns, view, collected[0])
-            _print_rich(_list_table(collected, fields, out.color), out.color)
+            _print_rich(_list_table(collected, fields), out.color)
         else:
             message(f"No {view.plural} found.")
         return
@@ -111,7 +111,8 @@ def show_many(items: Iterable[Mapping[str, Any]], view: View, out: Output) -> No
         for item in rows:
             _write(_escape(str(item.get("id", ""))) + "\n")
     else:
-        _write_delimited(rows, fields, header=out.format == "csv", tsv=out.format == "tsv")
+        for text in _delimited_lines(rows, fields, out.format):
+            _write(text)
 
 
 def line(text: str) -> None:
@@ -124,24 +125,22 @@ def write_secret(value: str) -> None:
     _write(value + "\n", redact=False)
 
 
-def _write_delimited(
-    rows: Iterable[Mapping[str, Any]], fields: Sequence[str], *, header: bool, tsv: bool
-) -> None:
+def _delimited_lines(
+    rows: Iterable[Mapping[str, Any]], fields: Sequence[str], fmt: str
+) -> Iterator[str]:
+    if fmt == "csv":
+        yield _csv_line(fields)
+        for item in rows:
+            yield _csv_line([_plain_cell(item, field, tsv=False) for field in fields])
+    else:
+        for item in rows:
+            yield "\t".join(_plain_cell(item, field, tsv=True) for field in fields) + "\n"
+
+
+def _csv_line(cells: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n") if not tsv else None
-    if writer is not None and header:
-        writer.writerow(fields)
-    for item in rows:
-        cells = [_plain_cell(item, field, tsv=tsv) for field in fields]
-        if writer is None:
-            buffer.write("\t".join(cells) + "\n")
-        else:
-            writer.writerow(cells)
-        _write(buffer.getvalue())
-        buffer.seek(0)
-        buffer.truncate()
-    if writer is not None and buffer.getvalue():
-        _write(buffer.getvalue())
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
 
 
 def _chain(
@@ -272,7 +271,7 @@ def relative_time(when: datetime, now: datetime) -> str:
 # --- rich tables ----------------------------------------------------------------------------
 
 
-def _list_table(items: Sequence[Mapping[str, Any]], fields: Sequence[str], color: bool) -> Any:
+def _list_table(items: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> Any:
     from rich import box
     from rich.table import Table
 
@@ -281,11 +280,11 @@ def _list_table(items: Sequence[Mapping[str, Any]], fields: Sequence[str], color
         table.add_column(_heading(field), no_wrap=field == "id", overflow="fold")
     now = datetime.now(timezone.utc)
     for item in items:
-        table.add_row(*(_styled(field, _table_cell(item, field, now), color) for field in fields))
+        table.add_row(*(_styled(field, _table_cell(item, field, now)) for field in fields))
     return table
 
 
-def _detail_table(item: Mapping[str, Any], fields: Sequence[str], color: bool) -> Any:
+def _detail_table(item: Mapping[str, Any], fields: Sequence[str]) -> Any:
     from rich.table import Table
 
     table = Table.grid(padding=(0, 2))
@@ -293,7 +292,7 @@ def _detail_table(item: Mapping[str, Any], fields: Sequence[str], color: bool) -
     table.add_column(overflow="fold")
     now = datetime.now(timezone.utc)
     for field in fields:
-        table.add_row(_text(_heading(field)), _styled(field, _table_cell(item, field, now), color))
+        table.add_row(_text(_heading(field)), _styled(field, _table_cell(item, field, now)))
     return table
 
 
@@ -301,8 +300,8 @@ def _heading(field: str) -> str:
     return field.replace("_", " ").replace(".", " ").upper()
 
 
-def _styled(field: str, cell: str, color: bool) -> Text:
-    style = _STATUS_STYLES.get(cell.lower(), "") if color and field.endswith("status") else ""
+def _styled(field: str, cell: str) -> Text:
+    style = _STATUS_STYLES.get(cell.lower(), "") if field.endswith("status") else ""
     return _text(cell, style)
 
 

@@ -63,6 +63,17 @@ def aitasker(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.Com
     return completed
 
 
+def bash(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["/bin/bash", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_pause_over_real_http(loopback: LoopbackApi, env: dict[str, str]) -> None:
     loopback.reply("POST", f"{AGENTS_PATH}/{AGENT_ID}/pause", 200, agent(status="paused"))
 
@@ -93,25 +104,9 @@ def test_pipe_closed_early_exits_0_quietly(loopback: LoopbackApi, env: dict[str,
         fleet[int(query["offset"][0]) : int(query["offset"][0]) + int(query["limit"][0])],
     )
 
-    pipeline = subprocess.run(
-        f"'{installed_script()}' agents list --all -o ndjson | head -1",
-        shell=True,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-        executable="/bin/bash",
-    )
-    status = subprocess.run(
-        f"set -o pipefail; '{installed_script()}' agents list --all -o tsv | head -1",
-        shell=True,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-        executable="/bin/bash",
+    pipeline = bash(f"'{installed_script()}' agents list --all -o ndjson | head -1", env)
+    status = bash(
+        f"set -o pipefail; '{installed_script()}' agents list --all -o tsv | head -1", env
     )
 
     assert pipeline.stdout.count("\n") == 1

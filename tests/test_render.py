@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -195,3 +197,70 @@ def test_colour_only_when_asked(
 
     assert "\x1b[" in coloured.stdout
     assert "\x1b[" not in plain.stdout and "\x1b[" not in no_color_env.stdout
+
+
+COMMANDS: dict[str, tuple[list[str], str, str, Any]] = {
+    "agents list": (["agents", "list"], "GET", "/api/v1/workspaces/agents", [agent()]),
+    "agents show": (
+        ["agents", "show", AGENT_ID],
+        "GET",
+        f"/api/v1/workspaces/agents/{AGENT_ID}",
+        agent(),
+    ),
+    "agents pause": (
+        ["agents", "pause", AGENT_ID],
+        "POST",
+        f"/api/v1/workspaces/agents/{AGENT_ID}/pause",
+        agent(status="paused"),
+    ),
+    "agents resume": (
+        ["agents", "resume", AGENT_ID],
+        "POST",
+        f"/api/v1/workspaces/agents/{AGENT_ID}/resume",
+        agent(),
+    ),
+    "workspaces list": (["workspaces", "list"], "GET", "/api/v1/workspaces", [workspace()]),
+    "workspaces show": (
+        ["workspaces", "show", WORKSPACE_ID],
+        "GET",
+        f"/api/v1/workspaces/{WORKSPACE_ID}",
+        workspace(),
+    ),
+    "workspaces tasks": (
+        ["workspaces", "tasks", WORKSPACE_ID],
+        "GET",
+        f"/api/v1/workspaces/{WORKSPACE_ID}/tasks",
+        [task()],
+    ),
+    "auth status": (["auth", "status"], "GET", "/api/v1/workspaces", []),
+}
+
+
+@pytest.mark.parametrize("fmt", render.FORMATS)
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_in_every_format(
+    run: Any, api: respx.MockRouter, logged_in: str, name: str, fmt: str
+) -> None:
+    argv, method, path, body = COMMANDS[name]
+    api.route(method=method, path=path).mock(return_value=httpx.Response(200, json=body))
+
+    result = run(*argv, "-o", fmt)
+
+    assert result.exit_code == 0, result.stderr
+    expected: dict[str, Any] = body[0] if isinstance(body, list) and body else body
+    if name == "auth status":
+        expected = {"profile": "default", "source": "env", "verified": True}
+    if fmt == "json":
+        parsed = result.json()
+        assert (parsed[0] if isinstance(parsed, list) else parsed).items() >= expected.items()
+    elif fmt == "ndjson":
+        assert json.loads(result.stdout.splitlines()[0]).items() >= expected.items()
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert len(rows) == 1 and rows[0].get("id", rows[0].get("profile")) == str(
+            expected.get("id", "default")
+        )
+    elif fmt == "id":
+        assert result.stdout == f"{expected.get('id', '')}\n"
+    else:
+        assert str(expected.get("id", "default")) in result.stdout

@@ -55,7 +55,6 @@ def main(argv: list[str] | None = None) -> None:
     _tolerate_unencodable_output()
     try:
         app(args=args, prog_name="aitasker")
-        code = 0  # pragma: no cover - Typer always exits through SystemExit
     except SystemExit as exit_:
         if exit_.code == ExitCode.INTERRUPTED:  # Typer's translation of Ctrl-C, silent
             render.interrupted()
@@ -75,6 +74,8 @@ def main(argv: list[str] | None = None) -> None:
         else:
             render.unexpected(exc)
         code = ExitCode.UNEXPECTED
+    else:
+        code = ExitCode.OK
     sys.exit(code)
 
 
