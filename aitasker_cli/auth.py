@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import Settings, config_dir
-from .errors import AuthError, UsageError
+from aitasker_cli.config import Settings, config_dir
+from aitasker_cli.errors import AuthError, UsageError
 
 TOKEN_ENV = "AITASKER_TOKEN"
 KEYRING_TIMEOUT_SECONDS = 3.0

@@ -18,11 +18,17 @@ from typing import Any, TypeVar
 import httpx
 import pydantic
 
-from . import __version__
-from .config import Settings
-from .errors import HINT_BY_STATUS, UnavailableError, error_for_status
-from .models import ApiModel, HiredAgent, Workspace, WorkspaceDetail, WorkspaceTask
-from .routes import PAGE_SIZE, build_path
+from aitasker_cli import __version__
+from aitasker_cli.config import Settings
+from aitasker_cli.errors import (
+    HINT_BY_STATUS,
+    NotFoundError,
+    RejectedError,
+    UnavailableError,
+    error_for_status,
+)
+from aitasker_cli.models import ApiModel, HiredAgent, Workspace, WorkspaceDetail, WorkspaceTask
+from aitasker_cli.routes import PAGE_SIZE, build_path
 
 USER_AGENT = f"aitasker-cli/{__version__}"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -96,8 +102,20 @@ class ApiClient:
         )
 
     def verify_token(self) -> None:
-        """One cheap authenticated GET; raises AuthError (401) if the token is refused."""
-        self._call("workspaces.list", {}, params={"limit": 1})
+        """One cheap authenticated GET: AuthError if the token is refused (401).
+
+        Any other 4xx says nothing about the token (the route may be missing on this API),
+        so it is reported as "could not verify" rather than as the API's own words.
+        """
+        try:
+            self._call("workspaces.list", {}, params={"limit": 1})
+        except (NotFoundError, RejectedError) as exc:
+            raise UnavailableError(
+                f"could not verify the token: {exc.message}",
+                hint="Check --api-url, or use --no-verify to skip the check.",
+                status=exc.status,
+                request_id=exc.request_id,
+            ) from None
 
     # --- plumbing -------------------------------------------------------------------------
 

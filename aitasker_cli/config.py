@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import UsageError
+from aitasker_cli.errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib

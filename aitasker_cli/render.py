@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .errors import AitaskerError, OutputClosed, UsageError
+from aitasker_cli.errors import AitaskerError, OutputClosed, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import UsageError
+from aitasker_cli.errors import UsageError
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,15 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import render
-
-from .common import AllOpt, Common, LimitOpt, StatusOpt, api_command, connect, page_limit
+from aitasker_cli.cli.common import (
+    AllOpt,
+    Common,
+    LimitOpt,
+    StatusOpt,
+    api_command,
+    connect,
+    page_limit,
+)
 
 app = typer.Typer(help="List, inspect, pause and resume your hired agents.", no_args_is_help=True)
 

@@ -9,9 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from aitasker_cli import auth, render
+from aitasker_cli.cli.common import Common, api_command, connect
 from aitasker_cli.errors import AitaskerError, AuthError, UsageError
-
-from .common import Common, api_command, connect
 
 app = typer.Typer(help="Log in, log out and inspect the stored API token.", no_args_is_help=True)
 

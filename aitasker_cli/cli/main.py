@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import __version__, render
+from aitasker_cli.cli import agents, auth, workspaces
 from aitasker_cli.errors import AitaskerError, ExitCode, OutputClosed
-
-from . import agents, auth, workspaces
 
 app = typer.Typer(
     name="aitasker",

@@ -343,3 +343,16 @@ def test_describe_token_kinds() -> None:
     assert auth.describe_token(jwt({"exp": "soon"})).expires_at is None
     assert auth.describe_token("not.a.jwt").kind == "unknown"
     assert auth.describe_token("opaque").kind == "unknown"
+
+
+@pytest.mark.parametrize("status", [404, 405, 422])
+def test_login_when_the_api_cannot_verify_stores_nothing(
+    run: Any, api: respx.MockRouter, keyring_entries: dict[tuple[str, str], str], status: int
+) -> None:
+    api.get(VERIFY_PATH).mock(return_value=httpx.Response(status, json={"detail": "Not Found"}))
+
+    result = run("auth", "login", "--with-token", stdin=TOKEN)
+
+    assert result.exit_code == 7
+    assert "could not verify the token" in result.stderr and "--no-verify" in result.stderr
+    assert keyring_entries == {}
