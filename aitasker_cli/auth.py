@@ -25,6 +25,8 @@ TOKEN_ENV = "AITASKER_TOKEN"
 KEYRING_TIMEOUT_SECONDS = 3.0
 """A locked or absent Secret Service can block forever; no keyring call may take longer."""
 
+SANDBOX_TOKEN = "sandbox"
+"""The sandbox wants a bearer token, as the API does, but any will do: this is no secret."""
 LOGIN_HINT = "Run 'aitasker auth login', or set AITASKER_TOKEN."
 
 T = TypeVar("T")
@@ -57,6 +59,8 @@ class KeyringUnavailable(AuthError):
 
 def resolve_token(settings: Settings) -> Token:
     """The token to send, by the contract's order; AuthError (exit 4) when there is none."""
+    if settings.sandbox:
+        return Token(SANDBOX_TOKEN, "sandbox", "the embedded sandbox API")
     from_env = os.environ.get(TOKEN_ENV, "").strip()
     if from_env:
         return Token(check_token(from_env), "env", TOKEN_ENV)

@@ -52,8 +52,9 @@ class ApiClient:
         token: Callable[[], str],
         *,
         log: Callable[[str], None] | None = None,
-        transport: httpx.BaseTransport | None = None,
+        app: Any = None,
     ) -> None:
+        """`app` is a WSGI app to call in-process (the sandbox) instead of the network."""
         self._settings = settings
         self._token_provider = token
         self._token: str | None = None
@@ -64,7 +65,7 @@ class ApiClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             # A redirect could carry the token to another host; report it instead.
             follow_redirects=False,
-            transport=transport,
+            transport=httpx.WSGITransport(app=app) if app is not None else None,
         )
 
     def close(self) -> None:

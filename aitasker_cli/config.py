@@ -20,6 +20,8 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 APP_NAME = "aitasker"
 DEFAULT_API_URL = "https://api.aitasker.co"
+SANDBOX_API_URL = "http://sandbox.localhost"
+"""What the in-process sandbox is called; no request to it ever leaves the process."""
 DEFAULT_PROFILE = "default"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
@@ -45,6 +47,20 @@ def config_path() -> Path:
     return config_dir() / "config.toml"
 
 
+def sandbox_dir() -> Path:
+    """`$AITASKER_SANDBOX_DIR`, else the platform's per-user data folder for aitasker."""
+    override = os.environ.get("AITASKER_SANDBOX_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / APP_NAME / "sandbox"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME / "sandbox"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_NAME / "sandbox"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a command needs to know before it talks to the API."""
@@ -56,6 +72,8 @@ class Settings:
     timeout: float
     retries: int
     debug: bool
+    sandbox: bool = False
+    """Talk to the embedded sandbox API in-process instead of the network."""
 
     @property
     def api_host(self) -> str:
@@ -71,17 +89,20 @@ def resolve_settings(
     timeout: float | None = None,
     retries: int | None = None,
     debug: bool = False,
+    sandbox: bool = False,
 ) -> Settings:
     """Combine values given by flag or env (None when absent) with the profile and defaults."""
     profile_name = profile or DEFAULT_PROFILE
     stored = load_profile(profile_name)
+    url = SANDBOX_API_URL if sandbox else api_url or stored.get("api_url") or DEFAULT_API_URL
     return Settings(
         profile=profile_name,
-        api_url=check_api_url(api_url or stored.get("api_url") or DEFAULT_API_URL),
+        api_url=url if sandbox else check_api_url(url),
         output=output or stored.get("output"),
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         retries=DEFAULT_RETRIES if retries is None else retries,
         debug=debug,
+        sandbox=sandbox,
     )
 
 

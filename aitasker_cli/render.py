@@ -34,6 +34,7 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u
 # What json.dumps leaves raw inside strings but a terminal may act on.
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_COLUMN_GAP = 3  # rich's padding between SIMPLE_HEAD columns
 _STATUS_STYLES = {"active": "green", "paused": "yellow", "cancelled": "red", "failed": "red"}
 
 
@@ -79,7 +80,7 @@ def show(item: Mapping[str, Any], view: View, out: Output) -> None:
     """Write one object: a key/value table, a JSON object, or a single row."""
     if out.format == "table":
         fields = _checked_fields(out.fields or view.detail, view, item)
-        _print_rich(_detail_table(item, fields), out.color)
+        _print_rich(_console(out.color), _detail_table(item, fields))
     elif out.format == "json":
         _write(_json(_project(item, out.fields, view)) + "\n")
     else:
@@ -95,7 +96,11 @@ def show_many(items: Iterable[Mapping[str, Any]], view: View, out: Output) -> No
             _write(_json([_project(item, out.fields, view) for item in collected]) + "\n")
         elif collected:
             fields = _checked_fields(out.fields or view.columns, view, collected[0])
-            _print_rich(_list_table(collected, fields), out.color)
+            console = _console(out.color)
+            table, hidden = _list_table(collected, fields, console.width)
+            _print_rich(console, table)
+            if hidden:
+                message(f"({', '.join(hidden)} left out to fit the terminal; see --fields)")
         else:
             message(f"No {view.plural} found.")
         return
@@ -271,17 +276,48 @@ def relative_time(when: datetime, now: datetime) -> str:
 # --- rich tables ----------------------------------------------------------------------------
 
 
-def _list_table(items: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> Any:
+def _list_table(
+    items: Sequence[Mapping[str, Any]], fields: Sequence[str], width: int
+) -> tuple[Any, Sequence[str]]:
+    """A table that fits `width`, and the fields left out to make it fit."""
     from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for field in fields:
-        table.add_column(_heading(field), no_wrap=field == "id", overflow="fold")
     now = datetime.now(timezone.utc)
-    for item in items:
-        table.add_row(*(_styled(field, _table_cell(item, field, now)) for field in fields))
-    return table
+    rows = [[_table_cell(item, field, now) for field in fields] for item in items]
+    headings = [_heading(field) for field in fields]
+    natural = [
+        max(len(heading), *(cell_len(row[n]) for row in rows)) for n, heading in enumerate(headings)
+    ]
+    # IDs are never shortened, since people copy them; other cells may be cut to fit, but
+    # never narrower than their heading. Columns that cannot fit even so are left out.
+    floors = [natural[n] if _is_id(field) else len(headings[n]) for n, field in enumerate(fields)]
+    shown = 1
+    while shown < len(fields) and sum(floors[: shown + 1]) + _COLUMN_GAP * shown <= width:
+        shown += 1
+    widths = _shrink(natural[:shown], floors[:shown], width - _COLUMN_GAP * (shown - 1))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for heading, column_width in zip(headings, widths, strict=False):
+        table.add_column(heading, no_wrap=True, overflow="ellipsis", width=column_width)
+    for row in rows:
+        table.add_row(*(_styled(f, cell) for f, cell in zip(fields[:shown], row, strict=False)))
+    return table, fields[shown:]
+
+
+def _shrink(widths: list[int], floors: list[int], budget: int) -> list[int]:
+    """Narrow the widest columns, one cell at a time, until they fit `budget` or the floors."""
+    widths = list(widths)
+    while sum(widths) > budget:
+        shrinkable = [n for n, w in enumerate(widths) if w > floors[n]]
+        if not shrinkable:
+            break
+        widths[max(shrinkable, key=lambda n: widths[n])] -= 1
+    return widths
+
+
+def _is_id(field: str) -> bool:
+    return field == "id" or field.endswith("_id")
 
 
 def _detail_table(item: Mapping[str, Any], fields: Sequence[str]) -> Any:
@@ -311,8 +347,7 @@ def _text(content: str, style: str = "") -> Text:
     return Text(content, style=style)
 
 
-def _print_rich(renderable: Any, color: bool) -> None:
-    console = _console(color)
+def _print_rich(console: Console, renderable: Any) -> None:
     try:
         console.print(renderable)
         sys.stdout.flush()

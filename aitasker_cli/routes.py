@@ -21,6 +21,7 @@ class Route:
 
 
 ROUTES: dict[str, Route] = {
+    "health": Route("GET", "/health", confirmed=True),
     "agents.list": Route("GET", "/api/v1/workspaces/agents", confirmed=False),
     "agents.show": Route("GET", "/api/v1/workspaces/agents/{agent_id}", confirmed=False),
     "agents.pause": Route("POST", "/api/v1/workspaces/agents/{agent_id}/pause", confirmed=True),
@@ -28,6 +29,20 @@ ROUTES: dict[str, Route] = {
     "workspaces.list": Route("GET", "/api/v1/workspaces", confirmed=False),
     "workspaces.show": Route("GET", "/api/v1/workspaces/{workspace_id}", confirmed=True),
     "workspaces.tasks": Route("GET", "/api/v1/workspaces/{workspace_id}/tasks", confirmed=True),
+    # Served by the sandbox for users' own tools; the CLI has no command for them yet.
+    "agents.hire": Route("POST", "/api/v1/workspaces/agents", confirmed=False),
+    "agents.update": Route("PATCH", "/api/v1/workspaces/agents/{agent_id}", confirmed=False),
+    "agents.cancel": Route("POST", "/api/v1/workspaces/agents/{agent_id}/cancel", confirmed=False),
+    "workspaces.update": Route("PATCH", "/api/v1/workspaces/{workspace_id}", confirmed=False),
+    "workspaces.task": Route(
+        "GET", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}", confirmed=False
+    ),
+    "workspaces.task.approve": Route(
+        "POST", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/approve", confirmed=False
+    ),
+    "workspaces.task.reject": Route(
+        "POST", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/reject", confirmed=False
+    ),
 }
 
 PAGE_SIZE = 50

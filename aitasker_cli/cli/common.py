@@ -39,6 +39,14 @@ ApiUrlOpt = Annotated[
         help="API base URL [default: https://api.aitasker.co].",
     ),
 ]
+SandboxOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox",
+        envvar="AITASKER_SANDBOX",
+        help="Use the embedded sandbox API instead of the network; no token needed.",
+    ),
+]
 ProfileOpt = Annotated[
     str | None,
     typer.Option(
@@ -115,6 +123,7 @@ class Common:
     """The values of the contract's common options, as given by flag or env (None if not)."""
 
     api_url: ApiUrlOpt = None
+    sandbox: SandboxOpt = False
     profile: ProfileOpt = None
     output: OutputOpt = None
     fields: FieldsOpt = None
@@ -131,9 +140,13 @@ class Common:
             timeout=self.timeout,
             retries=self.retries,
             debug=self.debug,
+            sandbox=self.sandbox,
         )
 
 
+_CONTEXT_PARAMETER = inspect.Parameter(
+    "context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+)
 _COMMON_TYPES = get_type_hints(Common, include_extras=True)
 _COMMON_PARAMETERS = [
     inspect.Parameter(
@@ -141,27 +154,38 @@ _COMMON_PARAMETERS = [
     )
     for f in fields(Common)
 ]
+_COMMON_NAMES = [parameter.name for parameter in _COMMON_PARAMETERS]
 
 
 def api_command(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command the common options; it receives their values as `common: Common`.
 
     Typer reads a command's options from its signature, so the wrapper's signature is the
-    command's own parameters followed by the common ones.
+    command's own parameters followed by the common ones (and the context, which carries
+    what was given before the command name: `aitasker --sandbox agents list`).
     """
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "common"]
-    names = [p.name for p in _COMMON_PARAMETERS]
 
     @functools.wraps(command)
-    def wrapper(**values: Any) -> None:
-        common = Common(**{name: values.pop(name) for name in names})
-        command(common=common, **values)
+    def wrapper(context: typer.Context, **values: Any) -> None:
+        resolved = {name: values.pop(name) for name in _COMMON_NAMES}
+        typed = {name: resolved[name] for name in _COMMON_NAMES if _typed(context, name)}
+        # A flag beats an env var wherever it was typed; one after the command name wins.
+        before_command: dict[str, Any] = context.obj if isinstance(context.obj, dict) else {}
+        context.obj = {**before_command, **typed}  # what subcommands of this one inherit
+        command(common=Common(**{**resolved, **context.obj}), **values)
 
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*own, *_COMMON_PARAMETERS]
+        parameters=[_CONTEXT_PARAMETER, *own, *_COMMON_PARAMETERS]
     )
     return wrapper
+
+
+def _typed(context: typer.Context, name: str) -> bool:
+    """Whether the option was given on the command line (not by env var or default)."""
+    source = context.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
 def page_limit(limit: int | None, all_pages: bool) -> int | None:
@@ -196,15 +220,30 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
         render.add_secret(token)
         return token
 
-    client = ApiClient(settings, token=provide_token, log=render.debug if settings.debug else None)
+    client = ApiClient(
+        settings,
+        token=provide_token,
+        log=render.debug if settings.debug else None,
+        app=sandbox_app() if settings.sandbox else None,
+    )
     try:
         yield Session(settings, output, client)
     finally:
         client.close()
 
 
+def sandbox_app() -> Any:
+    """The sandbox API over the state shared by every `--sandbox` invocation."""
+    from aitasker_cli.config import sandbox_dir
+    from aitasker_cli.sandbox.app import SandboxApp
+    from aitasker_cli.sandbox.store import FileStore
+
+    return SandboxApp(FileStore(sandbox_dir()))
+
+
 def bearer_token(settings: Settings) -> str:
     """The resolved token, registered with render so it can never be printed."""
-    token = auth.resolve_token(settings).value
-    render.add_secret(token)
-    return token
+    token = auth.resolve_token(settings)
+    if token.source != "sandbox":  # the sandbox's token is public and would mask real data
+        render.add_secret(token.value)
+    return token.value

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import __version__, render
-from aitasker_cli.cli import agents, auth, workspaces
+from aitasker_cli.cli import agents, auth, sandbox, workspaces
+from aitasker_cli.cli.common import Common, api_command
 from aitasker_cli.errors import AitaskerError, ExitCode, OutputClosed
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(agents.app, name="agents")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(auth.app, name="auth")
+app.add_typer(sandbox.app, name="sandbox")
 
 
 def _print_version(value: bool) -> None:
@@ -36,7 +38,9 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
+@api_command
 def root(
+    common: Common,
     version: Annotated[
         bool,
         typer.Option(
@@ -44,7 +48,10 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """Manage your hired agents on the AITasker platform."""
+    """Manage your hired agents on the AITasker platform.
+
+    The common options may come before the command name or after it.
+    """
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,104 @@
+"""`aitasker sandbox`: serve the embedded sandbox API over HTTP, or reset its demo data."""
+
+from __future__ import annotations
+
+import errno
+import signal
+from typing import Annotated, Any
+
+import typer
+
+from aitasker_cli import render
+from aitasker_cli.errors import UsageError
+
+app = typer.Typer(
+    help="The embedded sandbox API: try every command, or test scripts, with no account.",
+    no_args_is_help=True,
+)
+
+AgentsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--agents",
+        min=1,
+        max=1_000_000,
+        metavar="N",
+        help="How many demo agents to seed [default: 24].",
+    ),
+]
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on; 0 picks a free one.")
+    ] = 8765,
+    agents: AgentsOpt = None,
+    max_page_size: Annotated[
+        int,
+        typer.Option(
+            "--max-page-size",
+            min=1,
+            metavar="N",
+            help="Largest page the server returns, whatever `limit` asks.",
+        ),
+    ] = 100,
+    rate_limit: Annotated[
+        int,
+        typer.Option(
+            "--rate-limit",
+            min=0,
+            metavar="N",
+            help="Requests a minute per client before 429; 0 for no limit.",
+        ),
+    ] = 300,
+) -> None:
+    """Serve the sandbox API over HTTP for your own tools and CI jobs; Ctrl-C stops it.
+
+    Prints the URL on stdout. Its state lives in memory and starts from the seed every time.
+    """
+    from aitasker_cli.sandbox.app import SandboxApp
+    from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
+    from aitasker_cli.sandbox.server import SandboxServer
+    from aitasker_cli.sandbox.store import MemoryStore
+
+    count = agents or DEFAULT_AGENTS
+    sandbox = SandboxApp(
+        MemoryStore(seed_state(count)), max_page_size=max_page_size, rate_limit=rate_limit
+    )
+    try:
+        server = SandboxServer((host, port), sandbox)
+    except OSError as exc:
+        taken = exc.errno == errno.EADDRINUSE
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="Pick another --port, or --port 0 for a free one." if taken else None,
+        ) from None
+    signal.signal(signal.SIGTERM, _stop)
+    render.line(server.url)
+    render.message(f"Sandbox API with {count} agents on {server.url}; Ctrl-C stops it.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        render.message("Sandbox stopped.")
+    finally:
+        server.server_close()
+
+
+@app.command("reset")
+def reset(agents: AgentsOpt = None) -> None:
+    """Put the --sandbox state back to the demo fleet."""
+    from aitasker_cli.config import sandbox_dir
+    from aitasker_cli.sandbox.seed import DEFAULT_AGENTS
+    from aitasker_cli.sandbox.store import FileStore
+
+    store = FileStore(sandbox_dir())
+    state = store.reset(agents or DEFAULT_AGENTS)
+    render.message(
+        f"Sandbox reset: {len(state['agents'])} agents, {len(state['tasks'])} tasks ({store.path})."
+    )
+
+
+def _stop(_signal: int, _frame: Any) -> None:
+    raise KeyboardInterrupt

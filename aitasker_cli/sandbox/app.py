@@ -1,0 +1,235 @@
+"""The sandbox API as a WSGI app: routing, FastAPI-style errors, paging, auth and rate limits.
+
+Only the standard library is used, so the same app runs in-process behind `--sandbox` (through
+httpx's WSGI transport) and over real HTTP behind `aitasker sandbox serve`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from aitasker_cli.routes import ROUTES
+from aitasker_cli.sandbox.fleet import ApiProblem, Fleet, validation_problem
+from aitasker_cli.sandbox.store import Store
+
+DEFAULT_MAX_PAGE_SIZE = 100
+DEFAULT_RATE_LIMIT = 300
+"""Requests a minute per client, as on the platform."""
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, parsed: path parameters, query values and JSON body."""
+
+    path: dict[str, str]
+    status: str | None
+    page: slice
+    body: Any
+
+
+Handler = Callable[[Fleet, Call], Any]
+
+HANDLERS: dict[str, Handler] = {
+    "agents.list": lambda fleet, call: fleet.list_agents(call.status, call.page),
+    "agents.show": lambda fleet, call: fleet.get_agent(call.path["agent_id"]),
+    "agents.pause": lambda fleet, call: fleet.pause(call.path["agent_id"]),
+    "agents.resume": lambda fleet, call: fleet.resume(call.path["agent_id"]),
+    "agents.cancel": lambda fleet, call: fleet.cancel(call.path["agent_id"]),
+    "agents.hire": lambda fleet, call: fleet.hire(call.body),
+    "agents.update": lambda fleet, call: fleet.update_agent(call.path["agent_id"], call.body),
+    "workspaces.list": lambda fleet, call: fleet.list_workspaces(call.status, call.page),
+    "workspaces.show": lambda fleet, call: fleet.get_workspace(call.path["workspace_id"]),
+    "workspaces.update": lambda fleet, call: fleet.update_workspace(
+        call.path["workspace_id"], call.body
+    ),
+    "workspaces.tasks": lambda fleet, call: fleet.list_tasks(
+        call.path["workspace_id"], call.status, call.page
+    ),
+    "workspaces.task": lambda fleet, call: fleet.get_task(
+        call.path["workspace_id"], call.path["task_id"]
+    ),
+    "workspaces.task.approve": lambda fleet, call: fleet.decide(
+        call.path["workspace_id"], call.path["task_id"], approve=True
+    ),
+    "workspaces.task.reject": lambda fleet, call: fleet.decide(
+        call.path["workspace_id"], call.path["task_id"], approve=False
+    ),
+}
+BODY_REQUIRED = {"agents.hire", "agents.update", "workspaces.update"}
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+
+# Literal segments win over parameters, as in FastAPI's declaration order for these routes:
+# /workspaces/agents is the agent list, not a workspace whose ID is "agents".
+_PATTERNS = sorted(
+    ((name, route.method, _compile(route.path)) for name, route in ROUTES.items()),
+    key=lambda entry: entry[2].pattern.count("(?P<"),
+)
+
+
+class RateLimiter:
+    """A sliding one-minute window of requests per client; 0 turns limiting off."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, client: str) -> list[tuple[str, str]]:
+        """The rate-limit headers for this request; ApiProblem 429 when over the limit."""
+        if self.per_minute <= 0:
+            return []
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(client, deque())
+            while hits and now - hits[0] >= 60:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                wait = str(math.ceil(60 - (now - hits[0])))
+                raise ApiProblem(
+                    429, "Rate limit exceeded", [*self._headers(0), ("Retry-After", wait)]
+                )
+            hits.append(now)
+            return self._headers(self.per_minute - len(hits))
+
+    def _headers(self, remaining: int) -> list[tuple[str, str]]:
+        return [
+            ("X-RateLimit-Limit", str(self.per_minute)),
+            ("X-RateLimit-Remaining", str(remaining)),
+        ]
+
+
+class SandboxApp:
+    """The WSGI callable."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
+        rate_limit: int = DEFAULT_RATE_LIMIT,
+    ) -> None:
+        self.store = store
+        self.max_page_size = max_page_size
+        self.limiter = RateLimiter(rate_limit)
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        status, body, headers = self.respond(environ)
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *headers],
+        )
+        return [payload]
+
+    def respond(self, environ: dict[str, Any]) -> tuple[int, Any, list[tuple[str, str]]]:
+        headers = [("X-Request-ID", f"req_{uuid.uuid4().hex[:20]}")]
+        try:
+            name, path = _route(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""))
+            if name == "health":
+                return 200, {"status": "ok"}, headers
+            headers += self.limiter.admit(environ.get("REMOTE_ADDR", "local"))
+            _authenticate(environ)
+            call = self._parse(name, path, environ)
+            with self.store.session(write=environ["REQUEST_METHOD"] != "GET") as fleet:
+                return 200, HANDLERS[name](fleet, call), headers
+        except ApiProblem as problem:
+            extra = [("WWW-Authenticate", "Bearer")] if problem.status == 401 else []
+            return problem.status, {"detail": problem.detail}, [*headers, *problem.headers, *extra]
+
+    def _parse(self, name: str, path: dict[str, str], environ: dict[str, Any]) -> Call:
+        for key, value in path.items():
+            if not _UUID.fullmatch(value):
+                raise validation_problem(
+                    ["path", key],
+                    "Input should be a valid UUID, invalid character: expected an optional "
+                    "prefix of `urn:uuid:` followed by [0-9a-fA-F-]",
+                    "uuid_parsing",
+                    value,
+                )
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        limit = _integer(query, "limit", default=50, minimum=1)
+        offset = _integer(query, "offset", default=0, minimum=0)
+        page = slice(offset, offset + min(limit, self.max_page_size))
+        status = query.get("status", [None])[-1]
+        return Call({k: v.lower() for k, v in path.items()}, status, page, _body(name, environ))
+
+
+def _route(method: str, path: str) -> tuple[str, dict[str, str]]:
+    allowed = False
+    for name, route_method, pattern in _PATTERNS:
+        match = pattern.match(path)
+        if match is None:
+            continue
+        if route_method == method:
+            return name, match.groupdict()
+        allowed = True
+    if allowed:
+        raise ApiProblem(405, "Method Not Allowed")
+    raise ApiProblem(404, "Not Found")
+
+
+def _authenticate(environ: dict[str, Any]) -> None:
+    scheme, _, credentials = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise ApiProblem(401, "Not authenticated")
+
+
+def _integer(query: dict[str, list[str]], name: str, *, default: int, minimum: int) -> int:
+    if name not in query:
+        return default
+    text = query[name][-1]
+    try:
+        value = int(text)
+    except ValueError:
+        raise validation_problem(
+            ["query", name],
+            "Input should be a valid integer, unable to parse string as an integer",
+            "int_parsing",
+            text,
+        ) from None
+    if value < minimum:
+        raise validation_problem(
+            ["query", name],
+            f"Input should be greater than or equal to {minimum}",
+            "greater_than_equal",
+            text,
+        )
+    return value
+
+
+def _body(name: str, environ: dict[str, Any]) -> Any:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    if not raw.strip():
+        if name in BODY_REQUIRED:
+            raise validation_problem(["body"], "Field required", "missing", None)
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise validation_problem(["body", 0], "JSON decode error", "json_invalid", {}) from None
+    if name in BODY_REQUIRED and not isinstance(body, dict):
+        raise validation_problem(["body"], "Input should be a valid dictionary", "dict_type", body)
+    return body

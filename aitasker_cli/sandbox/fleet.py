@@ -1,0 +1,242 @@
+"""What the sandbox API does to its state: list, show, pause, resume, hire, approve and the rest.
+
+The state is a plain JSON-able dict (`agents`, `workspaces`, `tasks`, each keyed by ID) so it
+can live in memory for `sandbox serve` or in a file for `--sandbox`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from aitasker_cli.sandbox.seed import DEMO_USER_ID, iso
+
+AGENT_FIELDS = (
+    "id",
+    "user_id",
+    "agent_type",
+    "display_name",
+    "status",
+    "tier",
+    "stripe_subscription_id",
+    "config",
+    "hired_at",
+    "paused_at",
+    "cancelled_at",
+    "created_at",
+    "updated_at",
+    "persona_name",
+)
+"""HiredAgentResponse: what a workspace shows of its agent (no workspace or team fields)."""
+
+
+class ApiProblem(Exception):
+    """An error response in FastAPI's shape: `{"detail": ...}` with an HTTP status."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | list[dict[str, Any]],
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or []
+
+
+def validation_problem(loc: list[str | int], msg: str, kind: str, given: Any) -> ApiProblem:
+    return ApiProblem(422, [{"type": kind, "loc": loc, "msg": msg, "input": given}])
+
+
+class Fleet:
+    """The operations of the API over one state dict."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.agents: dict[str, dict[str, Any]] = state["agents"]
+        self.workspaces: dict[str, dict[str, Any]] = state["workspaces"]
+        self.tasks: dict[str, dict[str, Any]] = state["tasks"]
+        self._workspace_by_agent = {w["hired_agent_id"]: w for w in self.workspaces.values()}
+
+    # --- hired agents -------------------------------------------------------------------
+
+    def list_agents(self, status: str | None, page: slice) -> list[dict[str, Any]]:
+        matching = [a for a in self.agents.values() if _matches(a, status)]
+        return [self._with_workspace(agent) for agent in matching[page]]
+
+    def get_agent(self, agent_id: str) -> dict[str, Any]:
+        return self._with_workspace(self._agent(agent_id))
+
+    def pause(self, agent_id: str) -> dict[str, Any]:
+        """Pausing a paused agent changes nothing: the call is idempotent, so retries are safe."""
+        agent = self._agent(agent_id)
+        if agent["status"] == "cancelled":
+            raise ApiProblem(409, "Cancelled agents cannot be paused")
+        if agent["status"] != "paused":
+            now = _now()
+            agent.update(status="paused", paused_at=now, updated_at=now)
+            self._workspace_of(agent).update(status="paused", updated_at=now)
+        return self._with_workspace(agent)
+
+    def resume(self, agent_id: str) -> dict[str, Any]:
+        agent = self._agent(agent_id)
+        if agent["status"] == "cancelled":
+            raise ApiProblem(409, "Cancelled agents cannot be resumed")
+        if agent["status"] != "active":
+            now = _now()
+            agent.update(status="active", paused_at=None, updated_at=now)
+            self._workspace_of(agent).update(status="active", updated_at=now)
+        return self._with_workspace(agent)
+
+    def cancel(self, agent_id: str) -> dict[str, Any]:
+        agent = self._agent(agent_id)
+        if agent["status"] != "cancelled":
+            now = _now()
+            agent.update(status="cancelled", cancelled_at=now, updated_at=now)
+            self._workspace_of(agent).update(status="archived", updated_at=now)
+        return self._with_workspace(agent)
+
+    def hire(self, body: dict[str, Any]) -> dict[str, Any]:
+        _require_strings(body, ("agent_type", "tier"), optional=("display_name", "persona_name"))
+        config = body.get("config", {})
+        if not isinstance(config, dict):
+            raise validation_problem(
+                ["body", "config"], "Input should be a valid dictionary", "dict_type", config
+            )
+        now = _now()
+        agent = {
+            "id": str(uuid.uuid4()),
+            "user_id": DEMO_USER_ID,
+            "agent_type": body["agent_type"],
+            "display_name": body.get("display_name"),
+            "status": "active",
+            "tier": body["tier"],
+            "stripe_subscription_id": f"sub_sandbox{uuid.uuid4().hex[:12]}",
+            "config": config,
+            "hired_at": now,
+            "paused_at": None,
+            "cancelled_at": None,
+            "created_at": now,
+            "updated_at": now,
+            "persona_name": body.get("persona_name"),
+            "team_id": None,
+            "team_type": None,
+        }
+        workspace = {
+            "id": str(uuid.uuid4()),
+            "hired_agent_id": agent["id"],
+            "user_id": DEMO_USER_ID,
+            "name": f"{body.get('persona_name') or body['agent_type']}'s workspace",
+            "status": "active",
+            "settings": {},
+            "metrics_cache": {},
+            "last_active_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        self.agents[agent["id"]] = agent
+        self.workspaces[workspace["id"]] = workspace
+        self._workspace_by_agent[agent["id"]] = workspace
+        return self._with_workspace(agent)
+
+    def update_agent(self, agent_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(agent_id)
+        _require_strings(body, (), optional=("display_name", "persona_name"))
+        changes: dict[str, Any] = {
+            k: body[k] for k in ("display_name", "persona_name", "config") if k in body
+        }
+        agent.update(changes, updated_at=_now())
+        return self._with_workspace(agent)
+
+    # --- workspaces ---------------------------------------------------------------------
+
+    def list_workspaces(self, status: str | None, page: slice) -> list[dict[str, Any]]:
+        return [w for w in self.workspaces.values() if _matches(w, status)][page]
+
+    def get_workspace(self, workspace_id: str) -> dict[str, Any]:
+        workspace = self._workspace(workspace_id)
+        agent = self.agents.get(workspace["hired_agent_id"])
+        return {
+            **workspace,
+            "hired_agent": {k: agent[k] for k in AGENT_FIELDS} if agent else None,
+            "integration_credentials": [],
+        }
+
+    def update_workspace(self, workspace_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        workspace = self._workspace(workspace_id)
+        _require_strings(body, (), optional=("name",))
+        changes: dict[str, Any] = {k: body[k] for k in ("name", "settings") if k in body}
+        workspace.update(changes, updated_at=_now())
+        return workspace
+
+    def list_tasks(
+        self, workspace_id: str, status: str | None, page: slice
+    ) -> list[dict[str, Any]]:
+        self._workspace(workspace_id)
+        return [
+            t
+            for t in self.tasks.values()
+            if t["workspace_id"] == workspace_id and _matches(t, status)
+        ][page]
+
+    def get_task(self, workspace_id: str, task_id: str) -> dict[str, Any]:
+        self._workspace(workspace_id)
+        task = self.tasks.get(task_id)
+        if task is None or task["workspace_id"] != workspace_id:
+            raise ApiProblem(404, "Task not found")
+        return task
+
+    def decide(self, workspace_id: str, task_id: str, *, approve: bool) -> dict[str, Any]:
+        task = self.get_task(workspace_id, task_id)
+        if task["status"] != "awaiting_approval":
+            raise ApiProblem(409, "Task is not awaiting approval")
+        now = _now()
+        if approve:
+            task.update(status="approved", approved_by=DEMO_USER_ID, approved_at=now)
+        else:
+            task.update(status="rejected")
+        return task
+
+    # --- lookups ------------------------------------------------------------------------
+
+    def _agent(self, agent_id: str) -> dict[str, Any]:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise ApiProblem(404, "Hired agent not found")
+        return agent
+
+    def _workspace(self, workspace_id: str) -> dict[str, Any]:
+        workspace = self.workspaces.get(workspace_id)
+        if workspace is None:
+            raise ApiProblem(404, "Workspace not found")
+        return workspace
+
+    def _workspace_of(self, agent: dict[str, Any]) -> dict[str, Any]:
+        workspace: dict[str, Any] = self._workspace_by_agent.get(agent["id"], {})
+        return workspace
+
+    def _with_workspace(self, agent: dict[str, Any]) -> dict[str, Any]:
+        return {**agent, "workspace": self._workspace_of(agent) or None}
+
+
+def _matches(item: dict[str, Any], status: str | None) -> bool:
+    return status is None or item["status"] == status
+
+
+def _require_strings(
+    body: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]
+) -> None:
+    for name in required:
+        if name not in body:
+            raise validation_problem(["body", name], "Field required", "missing", body)
+    for name in (*required, *optional):
+        value = body.get(name)
+        if name in body and not isinstance(value, str) and not (name in optional and value is None):
+            raise validation_problem(
+                ["body", name], "Input should be a valid string", "string_type", value
+            )
+
+
+def _now() -> str:
+    return iso(datetime.now(timezone.utc))

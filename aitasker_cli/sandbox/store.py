@@ -1,0 +1,95 @@
+"""Where the sandbox keeps its state: in memory (`sandbox serve`) or a locked file (`--sandbox`)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from aitasker_cli.errors import UsageError
+from aitasker_cli.sandbox.fleet import Fleet
+from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: invocations are not serialised there
+    fcntl = None  # type: ignore[assignment]
+
+
+class Store(Protocol):
+    def session(self, *, write: bool) -> contextlib.AbstractContextManager[Fleet]:
+        """The fleet, held for one request; changes are kept when a writing session ends."""
+
+
+class MemoryStore:
+    """One fleet shared by the threads of `sandbox serve`, one request at a time."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self._fleet = Fleet(state)
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool) -> Iterator[Fleet]:
+        del write  # one lock serves readers and writers: requests are short
+        with self._lock:
+            yield self._fleet
+
+
+class FileStore:
+    """State in `sandbox.json`, shared by every `--sandbox` invocation on the machine.
+
+    Each request holds a lock on `sandbox.lock` (shared to read, exclusive to write) from
+    loading the file to saving it, so concurrent invocations never lose each other's changes.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / "sandbox.json"
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool) -> Iterator[Fleet]:
+        seeding = not self.path.exists()
+        with self._locked(exclusive=write or seeding):
+            state = self._load() if self.path.exists() else seed_state()
+            yield Fleet(state)
+            if write or seeding:
+                self._save(state)
+
+    def reset(self, agents: int = DEFAULT_AGENTS) -> dict[str, Any]:
+        """Replace the state with a freshly seeded fleet; returns it."""
+        state = seed_state(agents)
+        with self._locked(exclusive=True):
+            self._save(state)
+        return state
+
+    @contextlib.contextmanager
+    def _locked(self, *, exclusive: bool) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "sandbox.lock", "a+b") as lock:
+            _lock(lock, exclusive)
+            yield
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            state: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+            Fleet(state)  # fails on anything but the shape a session saved
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UsageError(
+                f"the sandbox state in {self.path} is damaged",
+                hint="Run 'aitasker sandbox reset' to start again from the demo fleet.",
+            ) from exc
+        return state
+
+    def _save(self, state: dict[str, Any]) -> None:
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+def _lock(handle: IO[bytes], exclusive: bool) -> None:
+    if fcntl is not None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
