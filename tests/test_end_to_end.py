@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,20 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AGENT_ID, SECRETS, TOKEN, agent, uuid_n
+from tests.conftest import AGENT_ID, TOKEN, agent, uuid_n
 from tests.loopback import LoopbackApi, serve
+from tests.processes import aitasker, clean_env, installed_script
 
 AGENTS_PATH = "/api/v1/workspaces/agents"
-
-
-def installed_script() -> str:
-    beside_python = Path(sys.executable).with_name("aitasker")
-    found = str(beside_python) if beside_python.exists() else shutil.which("aitasker")
-    if found is None:
-        pytest.fail(
-            "the aitasker console script is not installed; run the README's install command"
-        )
-    return found
 
 
 @pytest.fixture
@@ -38,29 +26,9 @@ def loopback() -> Iterator[LoopbackApi]:
 
 @pytest.fixture
 def env(tmp_path: Path, loopback: LoopbackApi) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AITASKER_")}
-    return {
-        **clean,
-        "AITASKER_CONFIG_DIR": str(tmp_path),
-        "AITASKER_API_URL": loopback.url,
-        "AITASKER_TOKEN": TOKEN,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
-
-
-def aitasker(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(
-        [installed_script(), *argv],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
+    return clean_env(
+        AITASKER_CONFIG_DIR=str(tmp_path), AITASKER_API_URL=loopback.url, AITASKER_TOKEN=TOKEN
     )
-    for secret in SECRETS:
-        assert secret not in completed.stdout + completed.stderr
-    return completed
 
 
 def bash(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

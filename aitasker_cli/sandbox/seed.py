@@ -57,7 +57,8 @@ TOPICS = [
     "the São Paulo office",
 ]
 TIERS = ["starter", "pro", "pro", "business"]
-AGENT_STATUSES = ["active"] * 6 + ["paused"] * 3 + ["cancelled"]
+AGENT_STATUSES = ["active", "active", "paused", "active", "cancelled", "active", "paused", "active"]
+"""Taken in turn, so any fleet of eight or more has every status."""
 TASK_STATUSES = [
     "queued",
     "running",
@@ -91,7 +92,7 @@ def seed_state(agents: int = DEFAULT_AGENTS, seed: int = DEFAULT_SEED) -> dict[s
 def _agent(rng: random.Random, number: int, teams: list[str]) -> dict[str, Any]:
     agent_type = rng.choice(list(ROLES))
     persona = PERSONAS[number % len(PERSONAS)]
-    status = rng.choice(AGENT_STATUSES)
+    status = AGENT_STATUSES[number % len(AGENT_STATUSES)]
     hired = EPOCH - timedelta(days=rng.randrange(20, 400), minutes=rng.randrange(1440))
     updated = hired + timedelta(days=rng.randrange(0, 19), minutes=rng.randrange(1440))
     team = rng.randrange(len(teams) + 3)

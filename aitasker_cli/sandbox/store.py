@@ -75,13 +75,16 @@ class FileStore:
 
     def _load(self) -> dict[str, Any]:
         try:
-            state: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
-            Fleet(state)  # fails on anything but the shape a session saved
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            state = json.loads(self.path.read_text(encoding="utf-8"))
+        except ValueError:
+            state = None
+        if not isinstance(state, dict) or not all(
+            isinstance(state.get(table), dict) for table in ("agents", "workspaces", "tasks")
+        ):
             raise UsageError(
                 f"the sandbox state in {self.path} is damaged",
                 hint="Run 'aitasker sandbox reset' to start again from the demo fleet.",
-            ) from exc
+            )
         return state
 
     def _save(self, state: dict[str, Any]) -> None:

@@ -1,0 +1,72 @@
+"""The installed `aitasker` as a separate process, and `aitasker sandbox serve` behind it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SECRETS
+
+
+def installed_script() -> str:
+    beside_python = Path(sys.executable).with_name("aitasker")
+    found = str(beside_python) if beside_python.exists() else shutil.which("aitasker")
+    if found is None:
+        pytest.fail(
+            "the aitasker console script is not installed; run the README's install command"
+        )
+    return found
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without any AITASKER_* setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AITASKER_")}
+    return {**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **extra}
+
+
+def aitasker(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run the installed script; fails the test if any output shows a token."""
+    completed = subprocess.run(
+        [installed_script(), *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    for secret in SECRETS:
+        assert secret not in completed.stdout + completed.stderr
+    return completed
+
+
+@contextmanager
+def sandbox_server(*options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`aitasker sandbox serve --port 0 OPTIONS` in the background; yields its URL.
+
+    On the way out it is stopped with Ctrl-C (SIGINT) and must exit 0.
+    """
+    process = subprocess.Popen(
+        [installed_script(), "sandbox", "serve", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_env(),
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    try:
+        assert url.startswith("http://127.0.0.1:"), process.stderr.read() if process.stderr else ""
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
