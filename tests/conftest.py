@@ -144,6 +144,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[MemoryK
         if name.startswith("AITASKER_") or name in ("NO_COLOR", "PYTHON_KEYRING_BACKEND"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("AITASKER_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("AITASKER_SANDBOX_DIR", str(tmp_path / "sandbox"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setattr(client, "sleep", lambda _seconds: None)
     monkeypatch.setattr(render, "_secrets", set())

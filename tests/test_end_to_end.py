@@ -1,7 +1,11 @@
-"""The installed `aitasker` script, as a separate process, over real HTTP on loopback."""
+"""The installed `aitasker` script, as a separate process, over real HTTP on loopback.
+
+A stub server plays the failures a real API can have; `aitasker sandbox serve` plays the API.
+"""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -11,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from aitasker_cli.sandbox.seed import seed_state
 from tests.conftest import AGENT_ID, TOKEN, agent, uuid_n
 from tests.loopback import LoopbackApi, serve
-from tests.processes import aitasker, clean_env, installed_script
+from tests.processes import aitasker, clean_env, installed_script, sandbox_server
 
 AGENTS_PATH = "/api/v1/workspaces/agents"
 
@@ -141,3 +146,99 @@ def test_no_traceback_on_garbage(loopback: LoopbackApi, env: dict[str, str]) -> 
 
     assert completed.returncode == 7
     assert "Traceback" not in completed.stderr
+
+
+# --- against `aitasker sandbox serve` ---------------------------------------------------------
+
+SEED = seed_state()
+ACTIVE = [a["id"] for a in SEED["agents"].values() if a["status"] == "active"]
+CANCELLED = next(a["id"] for a in SEED["agents"].values() if a["status"] == "cancelled")
+WORKSPACE = max(  # the one with the most tasks
+    SEED["workspaces"], key=lambda w: sum(t["workspace_id"] == w for t in SEED["tasks"].values())
+)
+MISSING = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[str]:
+    with sandbox_server("--max-page-size", "7", "--rate-limit", "0") as url:
+        yield url
+
+
+@pytest.fixture
+def served_env(served: str, tmp_path: Path) -> dict[str, str]:
+    return clean_env(
+        AITASKER_API_URL=served, AITASKER_TOKEN=TOKEN, AITASKER_CONFIG_DIR=str(tmp_path)
+    )
+
+
+SERVED_COMMANDS = [
+    ["agents", "list", "--all"],
+    ["agents", "show", ACTIVE[0]],
+    ["agents", "pause", ACTIVE[1]],
+    ["agents", "resume", ACTIVE[1]],
+    ["workspaces", "list", "--all"],
+    ["workspaces", "show", WORKSPACE],
+    ["workspaces", "tasks", WORKSPACE, "--all"],
+    ["auth", "status"],
+]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "ndjson", "csv", "tsv", "id"])
+@pytest.mark.parametrize("argv", SERVED_COMMANDS, ids=" ".join)
+def test_every_command_and_format_against_the_sandbox_server(
+    served_env: dict[str, str], argv: list[str], fmt: str
+) -> None:
+    completed = aitasker(*argv, "-o", fmt, env=served_env)
+
+    assert completed.returncode == 0, completed.stderr
+    if fmt in ("json", "ndjson"):
+        lines = completed.stdout.splitlines() if fmt == "ndjson" else [completed.stdout]
+        assert all(json.loads(line) not in ({}, []) for line in lines)
+    if argv[:2] == ["agents", "list"] and fmt == "id":
+        assert len(completed.stdout.split()) == 24  # every page, though the server caps at 7
+
+
+@pytest.mark.parametrize(
+    ("argv", "exit_code", "message"),
+    [
+        (["agents", "show", MISSING], 3, "Hired agent not found"),
+        (["workspaces", "tasks", MISSING], 3, "Workspace not found"),
+        (["agents", "pause", CANCELLED], 6, "Cancelled agents cannot be paused"),
+        (["agents", "pause", "not-an-id"], 2, "not a valid agent ID"),
+        (
+            ["agents", "list", "--api-url", "http://127.0.0.1:9", "--retries", "0"],
+            7,
+            "cannot reach",
+        ),
+    ],
+)
+def test_exit_codes_against_the_sandbox_server(
+    served_env: dict[str, str], argv: list[str], exit_code: int, message: str
+) -> None:
+    completed = aitasker(*argv, env=served_env)
+
+    assert completed.returncode == exit_code
+    assert message in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_no_token_is_exit_4_against_the_sandbox_server(served_env: dict[str, str]) -> None:
+    del served_env["AITASKER_TOKEN"]
+
+    completed = aitasker("agents", "list", env=served_env)
+
+    assert completed.returncode == 4
+
+
+def test_rate_limited_sandbox_gives_exit_7_after_retries(tmp_path: Path) -> None:
+    with sandbox_server("--rate-limit", "2") as url:
+        env = clean_env(
+            AITASKER_API_URL=url, AITASKER_TOKEN=TOKEN, AITASKER_CONFIG_DIR=str(tmp_path)
+        )
+        first = aitasker("agents", "list", "-o", "id", env=env)
+        limited = aitasker("agents", "list", "-o", "id", "--retries", "0", env=env)
+
+    assert first.returncode == 0
+    assert limited.returncode == 7
+    assert "Rate limit exceeded (HTTP 429)" in limited.stderr

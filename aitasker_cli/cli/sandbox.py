@@ -75,7 +75,9 @@ def serve(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             hint="Pick another --port, or --port 0 for a free one." if taken else None,
         ) from None
+    # Both stop it cleanly; SIGINT is set too because a shell starts `&` jobs with it ignored.
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     render.line(server.url)
     render.message(f"Sandbox API with {count} agents on {server.url}; Ctrl-C stops it.")
     try:

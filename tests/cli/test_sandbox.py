@@ -1,0 +1,85 @@
+"""`--sandbox` on any command, and `aitasker sandbox reset`, in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+
+from aitasker_cli.sandbox.seed import seed_state
+
+SEED = seed_state()
+ACTIVE = next(a for a in SEED["agents"].values() if a["status"] == "active")
+
+
+def test_sandbox_needs_no_token_and_no_network(run: Any, api: respx.MockRouter) -> None:
+    result = run("--sandbox", "agents", "list", "-o", "id")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split() == list(SEED["agents"])
+    assert not api.calls
+
+
+def test_env_var_turns_the_sandbox_on(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AITASKER_SANDBOX", "1")
+
+    assert run("workspaces", "list", "-o", "id").stdout.split() == list(SEED["workspaces"])
+
+
+def test_a_pause_persists_between_invocations(run: Any) -> None:
+    paused = run("--sandbox", "agents", "pause", ACTIVE["id"], "-o", "json")
+    shown = run("agents", "show", ACTIVE["id"], "--sandbox", "-o", "json")
+
+    assert paused.json()["status"] == "paused"
+    assert shown.json()["status"] == "paused"
+    assert shown.json()["paused_at"] == paused.json()["paused_at"]
+
+
+def test_sandbox_errors_have_the_contract_exit_codes(run: Any) -> None:
+    cancelled = next(a["id"] for a in SEED["agents"].values() if a["status"] == "cancelled")
+
+    missing = run("--sandbox", "agents", "show", "00000000-0000-4000-8000-000000000000")
+    conflict = run("--sandbox", "agents", "resume", cancelled)
+
+    assert missing.exit_code == 3 and "Hired agent not found" in missing.stderr
+    assert conflict.exit_code == 6 and "Cancelled agents cannot be resumed" in conflict.stderr
+
+
+def test_sandbox_auth_status(run: Any) -> None:
+    result = run("--sandbox", "auth", "status", "-o", "json")
+
+    assert result.exit_code == 0
+    assert result.json()["source"] == "sandbox" and result.json()["verified"] is True
+
+
+def test_reset_restores_the_seed(run: Any, tmp_path: Path) -> None:
+    run("--sandbox", "agents", "pause", ACTIVE["id"])
+
+    reset = run("sandbox", "reset")
+    shown = run("--sandbox", "agents", "show", ACTIVE["id"], "-o", "json")
+
+    assert reset.exit_code == 0 and "24 agents" in reset.stderr
+    assert shown.json()["status"] == "active"
+    state = json.loads((tmp_path / "sandbox" / "sandbox.json").read_text())
+    assert state == seed_state()
+
+
+def test_reset_with_a_bigger_fleet(run: Any) -> None:
+    run("sandbox", "reset", "--agents", "120")
+
+    listed = run("--sandbox", "agents", "list", "--all", "-o", "id")
+
+    assert len(listed.stdout.split()) == 120
+
+
+def test_damaged_sandbox_state_is_explained(run: Any, tmp_path: Path) -> None:
+    (tmp_path / "sandbox").mkdir()
+    (tmp_path / "sandbox" / "sandbox.json").write_text("{oops")
+
+    result = run("--sandbox", "agents", "list")
+
+    assert result.exit_code == 2
+    assert "aitasker sandbox reset" in result.stderr
