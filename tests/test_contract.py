@@ -191,3 +191,83 @@ def _wait_for(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
             pytest.fail(f"Prism exited early:\n{log.read_text()}")
         time.sleep(0.2)
     pytest.fail(f"Prism did not start in 90 s:\n{log.read_text()}")
+
+
+TEAM = next(a["team_id"] for a in AGENTS if a["team_id"])
+
+
+def test_the_rest_of_the_documented_api_passes_prism(prism: Prism) -> None:
+    """The routes the CLI does not call yet, as a user's own tool would call them."""
+    before = prism.log_size()
+    with httpx.Client(base_url=prism.url, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
+        created = api.post(
+            "/api/v1/tasks",
+            json={
+                "category": "writing-translation",
+                "task_type": "blog-post",
+                "budget_usd": 15,
+                "title": "1500-word post",
+                "requirements": {"tone": "friendly"},
+            },
+        )
+        task_id = created.json()["id"]
+        cycle = api.get(f"/api/v1/teams/{TEAM}/cycle")
+        loop_id = cycle.json()["loops"][0]["id"]
+        rpc = api.post(
+            "/api/v1/a2a/rpc",
+            json={
+                "jsonrpc": "2.0",
+                "method": "message/send",
+                "id": 1,
+                "params": {"message": "hi"},
+            },
+        )
+        responses = [
+            created,
+            api.get(f"/api/v1/tasks/{task_id}"),
+            api.get(f"/api/v1/tasks/{task_id}/bids"),
+            api.get(f"/api/v1/teams/{TEAM}"),
+            api.get(f"/api/v1/teams/{TEAM}/dashboard"),
+            cycle,
+            api.patch(f"/api/v1/teams/{TEAM}/cycle", json={"name": "Quarter", "is_active": True}),
+            api.patch(f"/api/v1/teams/{TEAM}/cycle/loops/{loop_id}", json={"name": "Plan"}),
+            api.get("/api/v1/assistant/subscription"),
+            api.patch(
+                "/api/v1/admin/teams/growth-team/settings",
+                json={"lifecycle_type": "cyclical", "cycle_start_mode": "strategy"},
+            ),
+            api.get("/api/v1/admin/bids", params={"limit": 10}),
+            rpc,
+            api.post(
+                "/api/v1/a2a/rpc",
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "tasks/get",
+                    "id": 2,
+                    "params": {"id": rpc.json()["result"]["id"]},
+                },
+            ),
+            api.get("/api/v1/a2a/credits/balance"),
+            api.get("/api/v1/categories"),
+            api.post(
+                "/api/developers/agents",
+                json={
+                    "name": "Writer",
+                    "slug": "writer",
+                    "description": "Blog posts",
+                    "capabilities": ["writing"],
+                    "framework": "custom",
+                    "model": "m",
+                    "endpoint_url": "https://agent.example/execute",
+                },
+            ),
+            api.patch(f"/api/v1/workspaces/{BUSY_WORKSPACE}", json={"name": "Renamed"}),
+            api.post(
+                "/api/v1/workspaces/agents", json={"agent_type": "seo_specialist", "tier": "pro"}
+            ),
+        ]
+
+    assert prism.problems_since(before) == []
+    assert [r.status_code for r in responses] == [200] * len(responses), [
+        (r.request.url.path, r.text[:300]) for r in responses if r.status_code != 200
+    ]

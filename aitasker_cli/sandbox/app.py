@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 from aitasker_cli.routes import ROUTES
 from aitasker_cli.sandbox.fleet import ApiProblem, Fleet, validation_problem
+from aitasker_cli.sandbox.marketplace import Market
 from aitasker_cli.sandbox.store import Store
 
 DEFAULT_MAX_PAGE_SIZE = 100
@@ -35,9 +36,13 @@ class Call:
     """One request, parsed: path parameters, query values and JSON body."""
 
     path: dict[str, str]
-    status: str | None
+    query: dict[str, str]
     page: slice
     body: Any
+
+    @property
+    def status(self) -> str | None:
+        return self.query.get("status")
 
 
 Handler = Callable[[Fleet, Call], Any]
@@ -67,8 +72,40 @@ HANDLERS: dict[str, Handler] = {
     "workspaces.task.reject": lambda fleet, call: fleet.decide(
         call.path["workspace_id"], call.path["task_id"], approve=False
     ),
+    "market.tasks.create": lambda fleet, call: Market(fleet).create_task(call.body),
+    "market.tasks.show": lambda fleet, call: Market(fleet).get_task(call.path["task_id"]),
+    "market.tasks.bids": lambda fleet, call: Market(fleet).bid_gallery(call.path["task_id"]),
+    "teams.show": lambda fleet, call: Market(fleet).team(call.path["team_id"]),
+    "teams.dashboard": lambda fleet, call: Market(fleet).dashboard(call.path["team_id"]),
+    "teams.cycle": lambda fleet, call: Market(fleet).cycle(call.path["team_id"]),
+    "teams.cycle.update": lambda fleet, call: Market(fleet).update_cycle(
+        call.path["team_id"], call.body
+    ),
+    "teams.loop.update": lambda fleet, call: Market(fleet).update_loop(
+        call.path["team_id"], call.path["loop_id"], call.body
+    ),
+    "assistant.subscription": lambda fleet, _call: Market(fleet).subscription(),
+    "admin.team_settings": lambda fleet, call: Market(fleet).update_team_settings(
+        call.path["slug"], call.body
+    ),
+    "admin.bids": lambda fleet, call: Market(fleet).admin_bids(dict(call.query), call.page),
+    "a2a.rpc": lambda fleet, call: Market(fleet).a2a_rpc(call.body),
+    "a2a.credits": lambda fleet, _call: Market(fleet).credit_balance(),
+    "categories": lambda fleet, _call: Market(fleet).categories(),
+    "developers.agents.create": lambda fleet, call: Market(fleet).register_developer_agent(
+        call.body
+    ),
 }
-BODY_REQUIRED = {"agents.hire", "agents.update", "workspaces.update"}
+BODY_REQUIRED = {
+    "agents.hire",
+    "agents.update",
+    "workspaces.update",
+    "market.tasks.create",
+    "teams.cycle.update",
+    "teams.loop.update",
+    "admin.team_settings",
+    "developers.agents.create",
+}
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -157,7 +194,7 @@ class SandboxApp:
 
     def _parse(self, name: str, path: dict[str, str], environ: dict[str, Any]) -> Call:
         for key, value in path.items():
-            if not _UUID.fullmatch(value):
+            if key.endswith("_id") and not _UUID.fullmatch(value):
                 raise validation_problem(
                     ["path", key],
                     "Input should be a valid UUID, invalid character: expected an optional "
@@ -169,8 +206,9 @@ class SandboxApp:
         limit = _integer(query, "limit", default=50, minimum=1)
         offset = _integer(query, "offset", default=0, minimum=0)
         page = slice(offset, offset + min(limit, self.max_page_size))
-        status = query.get("status", [None])[-1]
-        return Call({k: v.lower() for k, v in path.items()}, status, page, _body(name, environ))
+        last = {key: values[-1] for key, values in query.items()}
+        canonical = {k: v.lower() if k.endswith("_id") else v for k, v in path.items()}
+        return Call(canonical, last, page, _body(name, environ))
 
 
 def _route(method: str, path: str) -> tuple[str, dict[str, str]]:

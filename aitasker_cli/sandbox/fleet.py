@@ -54,6 +54,7 @@ class Fleet:
     """The operations of the API over one state dict."""
 
     def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
         self.agents: dict[str, dict[str, Any]] = state["agents"]
         self.workspaces: dict[str, dict[str, Any]] = state["workspaces"]
         self.tasks: dict[str, dict[str, Any]] = state["tasks"]
@@ -98,6 +99,11 @@ class Fleet:
         return self._with_workspace(agent)
 
     def hire(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Hiring is a paid subscription, so the API answers with a checkout session.
+
+        The sandbox completes the checkout at once: the agent is hired and active, and its ID
+        comes back as `hired_agent_id` beside the session.
+        """
         _require_strings(body, ("agent_type", "tier"), optional=("display_name", "persona_name"))
         config = body.get("config", {})
         if not isinstance(config, dict):
@@ -138,7 +144,12 @@ class Fleet:
         self.agents[agent["id"]] = agent
         self.workspaces[workspace["id"]] = workspace
         self._workspace_by_agent[agent["id"]] = workspace
-        return self._with_workspace(agent)
+        session = f"cs_sandbox_{uuid.uuid4().hex[:16]}"
+        return {
+            "checkout_url": f"https://checkout.sandbox.invalid/{session}",
+            "session_id": session,
+            "hired_agent_id": agent["id"],
+        }
 
     def update_agent(self, agent_id: str, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(agent_id)

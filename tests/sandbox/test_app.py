@@ -153,10 +153,12 @@ def test_hire_update_cancel_and_task_decisions(sandbox: httpx.Client) -> None:
         AGENTS, json={"agent_type": "seo_specialist", "tier": "pro", "persona_name": "Ingrid"}
     )
     bad = sandbox.post(AGENTS, json={"tier": "pro"})
-    renamed = sandbox.patch(f"{AGENTS}/{hired.json()['id']}", json={"display_name": "Ingrid – SEO"})
-    cancelled = sandbox.post(f"{AGENTS}/{hired.json()['id']}/cancel")
+    new_id = hired.json()["hired_agent_id"]
+    renamed = sandbox.patch(f"{AGENTS}/{new_id}", json={"display_name": "Ingrid – SEO"})
+    cancelled = sandbox.post(f"{AGENTS}/{new_id}/cancel")
 
-    assert hired.status_code == 200 and hired.json()["workspace"]["name"] == "Ingrid's workspace"
+    assert hired.status_code == 200 and hired.json()["checkout_url"].startswith("https://")
+    assert sandbox.get(f"{AGENTS}/{new_id}").json()["workspace"]["name"] == "Ingrid's workspace"
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "agent_type"]
     assert renamed.json()["display_name"] == "Ingrid – SEO"
     assert cancelled.json()["status"] == "cancelled"
