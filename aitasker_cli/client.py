@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
@@ -25,6 +26,7 @@ from aitasker_cli.errors import (
     NotFoundError,
     RejectedError,
     UnavailableError,
+    WaitTimeout,
     error_for_status,
 )
 from aitasker_cli.models import ApiModel, HiredAgent, Workspace, WorkspaceDetail, WorkspaceTask
@@ -32,6 +34,9 @@ from aitasker_cli.routes import PAGE_SIZE, build_path
 
 USER_AGENT = f"aitasker-cli/{__version__}"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+WAIT_FIRST_INTERVAL = 0.5
+WAIT_MAX_INTERVAL = 5.0
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 RETRY_AFTER_CAP_SECONDS = 60.0
@@ -40,7 +45,8 @@ MESSAGE_LIMIT = 500
 M = TypeVar("M", bound=ApiModel)
 
 sleep = time.sleep
-"""Module attribute so tests can make retries instant."""
+clock = time.monotonic
+"""Module attributes, so tests can make waits instant and time pass at will."""
 
 
 class ApiClient:
@@ -58,6 +64,8 @@ class ApiClient:
         self._settings = settings
         self._token_provider = token
         self._token: str | None = None
+        self._token_lock = threading.Lock()
+        self._throttle = Throttle()
         self._log = log
         self._http = httpx.Client(
             base_url=settings.api_url,
@@ -102,6 +110,52 @@ class ApiClient:
             limit=limit,
         )
 
+    def wait_for_status(self, agent: HiredAgent, target: str, timeout: float) -> HiredAgent:
+        """Poll the agent, with backoff, until its status is `target`; WaitTimeout after `timeout`.
+
+        A cancelled agent will never get there, so that ends the wait at once (exit 6).
+        """
+        deadline = clock() + timeout
+        interval = WAIT_FIRST_INTERVAL
+        while agent.status != target:
+            if agent.status == "cancelled":
+                raise RejectedError(f"agent {agent.id} is cancelled; it will not become {target}")
+            left = deadline - clock()
+            if left <= 0:
+                raise WaitTimeout(
+                    f"agent {agent.id} is still {agent.status} after {timeout:g} s",
+                    hint="Raise --wait-timeout, or check the agent with 'aitasker agents show'.",
+                )
+            sleep(min(interval, left))
+            interval = min(interval * 1.5, WAIT_MAX_INTERVAL)
+            agent = self.get_agent(str(agent.id))
+        return agent
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str],
+        body: bytes | None,
+        headers: Mapping[str, str],
+    ) -> Any:
+        """Any call under the API URL (`aitasker api`); the decoded JSON, or the text."""
+        idempotent = method in IDEMPOTENT_METHODS
+        response = self._send(
+            method, path, params=params, body=body, headers=headers, idempotent=idempotent
+        )
+        return _decode(response, allow_text=True)
+
+    def request_pages(
+        self, path: str, *, params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> Iterator[list[Any]]:
+        """Every page of a limit/offset listing under the API URL (`aitasker api --paginate`)."""
+        page_size = int(params["limit"]) if params.get("limit", "").isdigit() else PAGE_SIZE
+        rest = {key: value for key, value in params.items() if key not in ("limit", "offset")}
+        del headers  # pages are plain GETs; extra headers apply to single requests only
+        return self._pages("GET", path, rest, None, page_size=max(page_size, 1))
+
     def verify_token(self) -> None:
         """One cheap authenticated GET: AuthError if the token is refused (401).
 
@@ -132,56 +186,86 @@ class ApiClient:
         status: str | None,
         limit: int | None,
     ) -> Iterator[M]:
+        method, url = build_path(route, path)
+        seen: set[Any] = set()
+        for page in self._pages(method, url, {"status": status} if status else {}, limit):
+            for item in (_parse(model, raw) for raw in page):
+                if item.id not in seen:  # an item may move to the next page while we page
+                    seen.add(item.id)
+                    yield item
+
+    def _pages(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any],
+        limit: int | None,
+        page_size: int = PAGE_SIZE,
+    ) -> Iterator[list[Any]]:
         """Follow limit/offset pages until `limit` items, an empty page, or a short page.
 
         Servers may cap a page below the size asked for, so a page is "short" only when it
         is shorter than the largest page seen before it (CLI-CONTRACT.md, Output).
         """
-        filters = {"status": status} if status else {}
         offset = largest = delivered = 0
-        seen: set[Any] = set()
+        previous: list[Any] | None = None
         while limit is None or delivered < limit:
-            size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - delivered)
-            page = self._call(route, path, params={**filters, "limit": size, "offset": offset})
+            size = page_size if limit is None else min(page_size, limit - delivered)
+            page = _decode(
+                self._send(method, url, params={**params, "limit": size, "offset": offset})
+            )
             if not isinstance(page, list):
                 raise _shape_error(f"a {type(page).__name__} where a list was expected")
-            if not page:
+            if not page or page == previous:  # a server that ignores `offset` repeats itself
                 return
-            items = [_parse(model, item) for item in page]
-            fresh = [item for item in items if item.id not in seen]
-            if not fresh:
-                return  # a server that ignores `offset` repeats itself: all has been seen
-            for item in fresh[: None if limit is None else limit - delivered]:
-                seen.add(item.id)
-                delivered += 1
-                yield item
+            wanted = page if limit is None else page[: limit - delivered]
+            delivered += len(wanted)
+            yield wanted
             if len(page) < largest:
                 return
             largest = max(largest, len(page))
             offset += len(page)
+            previous = page
 
     def _call(
         self, route: str, path: Mapping[str, str], *, params: dict[str, Any] | None = None
     ) -> Any:
         method, url = build_path(route, path)
-        response = self._send(method, url, params)
+        response = self._send(method, url, params=params)
         return _decode(response)
 
-    def _send(self, method: str, url: str, params: dict[str, Any] | None) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
         """Send with retries on connection errors and 429/502/503/504.
 
-        Every route the CLI calls is a read or an idempotent state change (pause, resume),
-        so a retried request cannot do anything twice.
+        Every route the CLI's own commands call is a read or an idempotent state change
+        (pause, resume), so a retried request cannot do anything twice. A request that is not
+        idempotent (`aitasker api -X POST`) is retried only when it cannot have arrived: the
+        connection failed, or the server refused it with 429.
         """
-        headers = {"Authorization": f"Bearer {self._bearer()}"}
+        sent_headers = {**(headers or {}), "Authorization": f"Bearer {self._bearer()}"}
+        if body is not None:
+            sent_headers.setdefault("Content-Type", "application/json")
         for attempt in range(self._settings.retries + 1):
-            started = time.monotonic()
+            self._throttle.wait()
+            started = clock()
             try:
-                response = self._http.request(method, url, params=params, headers=headers)
+                response = self._http.request(
+                    method, url, params=params, content=body, headers=sent_headers
+                )
             except httpx.TransportError as exc:
                 reason = _describe_transport_error(exc)
                 self._trace(f"{method} {url} failed after {_ms(started)}: {reason}")
-                if attempt == self._settings.retries:
+                unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if attempt == self._settings.retries or not (idempotent or unsent):
                     raise UnavailableError(
                         f"cannot reach {self._settings.api_url}: {reason}",
                         hint="Check your network and --api-url; --timeout and --retries "
@@ -194,8 +278,14 @@ class ApiClient:
                 f"{method} {response.request.url} -> {response.status_code} in {_ms(started)}"
                 + (f" (request id {request_id})" if request_id else "")
             )
-            if response.status_code in RETRY_STATUSES and attempt < self._settings.retries:
-                delay = _retry_after(response)
+            delay = _retry_after(response)
+            self._throttle.observe(response, delay)
+            retryable = idempotent or response.status_code == 429
+            if (
+                response.status_code in RETRY_STATUSES
+                and retryable
+                and attempt < self._settings.retries
+            ):
                 self._wait(
                     _backoff(attempt) if delay is None else delay,
                     f"HTTP {response.status_code}",
@@ -206,9 +296,10 @@ class ApiClient:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _bearer(self) -> str:
-        if self._token is None:
-            self._token = self._token_provider()
-        return self._token
+        with self._token_lock:
+            if self._token is None:
+                self._token = self._token_provider()
+            return self._token
 
     def _wait(self, seconds: float, reason: str, attempt: int) -> None:
         self._trace(
@@ -220,6 +311,46 @@ class ApiClient:
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+class Throttle:
+    """Paces every thread of one client so a bulk run slows down instead of meeting 429s.
+
+    When the API says no requests are left in its window (`X-RateLimit-Remaining: 0`), requests
+    are spaced at the window's sustained rate (60 s / `X-RateLimit-Limit`); a 429 with
+    `Retry-After` holds every thread back, not only the one that got it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_start = 0.0
+        self._spacing = 0.0
+
+    def wait(self) -> None:
+        with self._lock:
+            now = clock()
+            start = max(now, self._next_start)
+            self._next_start = start + self._spacing
+        if start > now:
+            sleep(start - now)
+
+    def observe(self, response: httpx.Response, retry_after: float | None) -> None:
+        remaining = _header_int(response, "x-ratelimit-remaining")
+        limit = _header_int(response, "x-ratelimit-limit")
+        with self._lock:
+            now = clock()
+            if remaining is not None and limit:
+                self._spacing = 60.0 / limit if remaining <= 0 else 0.0
+                self._next_start = max(self._next_start, now + self._spacing)
+            if response.status_code == 429 and retry_after is not None:
+                self._next_start = max(self._next_start, now + retry_after)
+
+
+def _header_int(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
 
 
 def _parse(model: type[M], data: Any) -> M:
@@ -240,13 +371,20 @@ def _shape_error(detail: str) -> UnavailableError:
     )
 
 
-def _decode(response: httpx.Response) -> Any:
-    """The JSON body of a successful response; otherwise the error for its status."""
+def _decode(response: httpx.Response, *, allow_text: bool = False) -> Any:
+    """The JSON body of a successful response; otherwise the error for its status.
+
+    With `allow_text`, a successful body that is not JSON comes back as text.
+    """
     status = response.status_code
     if 200 <= status < 300:
+        if allow_text and not response.content.strip():
+            return None
         try:
             return json.loads(response.content)
         except ValueError:
+            if allow_text:
+                return response.text
             kind = response.headers.get("content-type", "unknown type").split(";")[0]
             raise UnavailableError(
                 f"the API answered HTTP {status} with a body that is not JSON ({kind})",
@@ -341,4 +479,4 @@ def _describe_transport_error(exc: httpx.TransportError) -> str:
 
 
 def _ms(started: float) -> str:
-    return f"{(time.monotonic() - started) * 1000:.0f} ms"
+    return f"{(clock() - started) * 1000:.0f} ms"

@@ -73,6 +73,18 @@ class UnavailableError(AitaskerError):
     exit_code = ExitCode.UNAVAILABLE
 
 
+class WaitTimeout(AitaskerError):
+    """`--wait` gave up before the agent reached the status asked for."""
+
+    exit_code = ExitCode.WAIT_TIMEOUT
+
+
+class PartialFailure(AitaskerError):
+    """A bulk run where at least one item failed; each item's result says why."""
+
+    exit_code = ExitCode.PARTIAL_FAILURE
+
+
 class OutputClosed(Exception):
     """The reader of stdout went away (`| head -1`); not an error for the user."""
 

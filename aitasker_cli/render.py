@@ -7,13 +7,14 @@ written with plain writes, never through rich, so it cannot be re-wrapped or re-
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,14 @@ _secrets: set[str] = set()
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # What json.dumps leaves raw inside strings but a terminal may act on.
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Token-looking values a --debug line could carry in a URL: the platform's API keys, JWTs,
+# and the values of query parameters named like secrets.
+_TOKEN_LIKE = re.compile(
+    r"aitk_(?:live|test)_[A-Za-z0-9_-]+"
+    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    r"|(?<=[?&])(?P<name>[^=&\s]*(?:token|key|secret|password|auth)[^=&\s]*)=[^&\s]*",
+    re.IGNORECASE,
+)
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _COLUMN_GAP = 3  # rich's padding between SIMPLE_HEAD columns
 _STATUS_STYLES = {"active": "green", "paused": "yellow", "cancelled": "red", "failed": "red"}
@@ -59,7 +68,7 @@ class Output:
 
 def output_options(fmt: str | None, fields: str | None, *, no_color: bool) -> Output:
     """Resolve the format (table on a terminal, tsv otherwise), `--fields` and colour."""
-    chosen = fmt or ("table" if _stdout_is_terminal() else "tsv")
+    chosen = fmt or ("table" if _is_terminal(sys.stdout) else "tsv")
     if chosen not in FORMATS:
         raise UsageError(
             f"'{chosen}' is not an output format", hint=f"Use one of: {', '.join(FORMATS)}."
@@ -118,6 +127,99 @@ def show_many(items: Iterable[Mapping[str, Any]], view: View, out: Output) -> No
     else:
         for text in _delimited_lines(rows, fields, out.format):
             _write(text)
+
+
+class BulkResults:
+    """One result per item of a bulk pause or resume, in the contract's shape.
+
+    ndjson, tsv, csv and id are written as each item completes; json (an array in input
+    order) and table wait for the last one. `--fields` applies to the agent in each result.
+    """
+
+    def __init__(self, view: View, out: Output, order: Sequence[str]) -> None:
+        self.view = view
+        self.out = out
+        self.fields = tuple(out.fields or ("display_name", "status"))
+        _checked_fields(self.fields, view, {})
+        self.columns = ("id", "ok", *self.fields, "error")
+        self.rank = {agent_id: n for n, agent_id in enumerate(order)}
+        self.kept: list[Mapping[str, Any]] = []
+        if out.format == "csv":
+            _write(_csv_line(self.columns))
+
+    def add(self, result: Mapping[str, Any]) -> None:
+        shown = (
+            {**result, "agent": _project(result["agent"], self.out.fields, self.view)}
+            if (result.get("agent") is not None)
+            else result
+        )
+        if self.out.format in ("json", "table"):
+            self.kept.append(shown)
+        elif self.out.format == "ndjson":
+            _write(_json(shown, compact=True) + "\n")
+        elif self.out.format == "id":
+            if result["ok"]:
+                _write(_escape(result["id"]) + "\n")
+        elif self.out.format == "csv":
+            _write(_csv_line([_plain_cell(self._row(result), c, tsv=False) for c in self.columns]))
+        else:
+            row = self._row(result)
+            _write("\t".join(_plain_cell(row, c, tsv=True) for c in self.columns) + "\n")
+
+    def finish(self) -> None:
+        ordered = sorted(self.kept, key=lambda result: self.rank.get(result["id"], 0))
+        if self.out.format == "json":
+            _write(_json(ordered) + "\n")
+        elif self.out.format == "table" and ordered:
+            console = _console(self.out.color)
+            table, _hidden = _list_table(
+                [self._row(r) for r in ordered], self.columns, console.width
+            )
+            _print_rich(console, table)
+
+    def _row(self, result: Mapping[str, Any]) -> dict[str, Any]:
+        agent = result.get("agent") or {}
+        error = result.get("error") or {}
+        cells = {field: _lookup(agent, field) for field in self.fields}
+        return {**cells, "id": result["id"], "ok": result["ok"], "error": error.get("message")}
+
+
+@contextlib.contextmanager
+def progress(total: int, label: str, out: Output) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr, only for a person watching it; yields the step function.
+
+    It stays off when stdout is the same terminal and results stream to it line by line.
+    """
+    streaming_to_terminal = _is_terminal(sys.stdout) and out.format not in ("table", "json")
+    if not _is_terminal(sys.stderr) or streaming_to_terminal:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def response_body(value: Any) -> None:
+    """What `aitasker api` got back: JSON pretty-printed, text with controls made visible."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        _write(_escape_lines(value.rstrip("\n")) + "\n")
+    else:
+        _write(_json(value) + "\n")
+
+
+def json_pages(pages: Iterable[list[Any]], out: Output) -> None:
+    """Items of every page: one JSON array, or (with -o ndjson) each item as its page arrives."""
+    if out.format == "ndjson":
+        for page in pages:
+            for item in page:
+                _write(_json(item, compact=True) + "\n")
+    else:
+        _write(_json([item for page in pages for item in page]) + "\n")
 
 
 def line(text: str) -> None:
@@ -380,7 +482,13 @@ def warning(text: str) -> None:
 
 
 def debug(text: str) -> None:
-    _err(f"debug: {text}")
+    """One line of the --debug log, with anything that looks like a secret blanked out."""
+    _err(f"debug: {_TOKEN_LIKE.sub(_blank_secret, text)}")
+
+
+def _blank_secret(match: re.Match[str]) -> str:
+    name = match.group("name")
+    return f"{name}=<redacted>" if name else "<redacted>"
 
 
 def error(err: AitaskerError) -> None:
@@ -451,8 +559,8 @@ def _write(text: str, *, redact: bool = True) -> None:
         raise OutputClosed from None
 
 
-def _stdout_is_terminal() -> bool:
+def _is_terminal(stream: Any) -> bool:
     try:
-        return sys.stdout.isatty()
-    except ValueError:
+        return bool(stream.isatty())
+    except (ValueError, AttributeError):
         return False

@@ -146,7 +146,9 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[MemoryK
     monkeypatch.setenv("AITASKER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("AITASKER_SANDBOX_DIR", str(tmp_path / "sandbox"))
     monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setattr(client, "sleep", lambda _seconds: None)
+    fake = FakeClock()
+    monkeypatch.setattr(client, "sleep", fake.sleep)
+    monkeypatch.setattr(client, "clock", fake.now)
     monkeypatch.setattr(render, "_secrets", set())
     previous = keyring.get_keyring()
     memory = MemoryKeyring()
@@ -172,11 +174,27 @@ def api() -> Iterator[respx.MockRouter]:
         yield router
 
 
+class FakeClock:
+    """Time that passes only when the client sleeps, and records each sleep."""
+
+    def __init__(self) -> None:
+        self.time = 1000.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-    monkeypatch.setattr(client, "sleep", recorded.append)
-    return recorded
+    fake = FakeClock()
+    monkeypatch.setattr(client, "sleep", fake.sleep)
+    monkeypatch.setattr(client, "clock", fake.now)
+    return fake.sleeps
 
 
 @pytest.fixture

@@ -299,3 +299,48 @@ def test_timeout_option_reaches_httpx(run: Any, api: respx.MockRouter, logged_in
     run("agents", "show", AGENT_ID, "--timeout", "2.5")
 
     assert route.calls[0].request.extensions["timeout"]["read"] == 2.5
+
+
+def test_an_exhausted_rate_limit_spaces_requests_out(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    def exhausted(request: httpx.Request) -> httpx.Response:
+        agent_id = request.url.path.split("/")[-2]
+        return httpx.Response(
+            200,
+            json=agent(id=agent_id, status="paused"),
+            headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0"},
+        )
+
+    api.post(url__regex=r".*/pause$").mock(side_effect=exhausted)
+    ids = [f"00000000-0000-4000-8000-{n:012d}" for n in range(1, 5)]
+
+    result = run("agents", "pause", *ids, "-o", "id", "--concurrency", "1")
+
+    assert result.exit_code == 0
+    assert sleeps == [pytest.approx(0.2)] * 3  # 60 s / 300, between the 4 requests
+
+
+def test_plenty_of_rate_limit_left_means_no_pause(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    api.get(AGENT_PATH).mock(
+        return_value=httpx.Response(
+            200, json=agent(), headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "250"}
+        )
+    )
+
+    run("agents", "show", AGENT_ID)
+    run("agents", "show", AGENT_ID)
+
+    assert sleeps == []
+
+
+def test_a_429_holds_every_worker_back(sleeps: list[float]) -> None:
+    throttle = client.Throttle()
+    refused = httpx.Response(429, headers={"Retry-After": "5"})
+
+    throttle.observe(refused, 5.0)
+    throttle.wait()  # another worker, about to send
+
+    assert sleeps == [5.0]

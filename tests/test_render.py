@@ -110,13 +110,12 @@ def test_json_round_trips_hostile_strings_without_raw_controls(
 
 
 def test_ndjson_is_one_object_per_line(run: Any, api: respx.MockRouter, logged_in: str) -> None:
-    body = hostile_agent("x\ny")
-    api.get("/api/v1/workspaces/agents").mock(return_value=httpx.Response(200, json=[body, body]))
+    bodies = [hostile_agent("x\ny"), {**hostile_agent("x\ny"), "id": WORKSPACE_ID}]
+    api.get("/api/v1/workspaces/agents").mock(return_value=httpx.Response(200, json=bodies))
 
     result = run("agents", "list", "-o", "ndjson")
 
-    lines = result.stdout.splitlines()
-    assert len(lines) == 2 and all(json.loads(line) == body for line in lines)
+    assert [json.loads(line) for line in result.stdout.splitlines()] == bodies
 
 
 def test_server_error_message_is_neutralised_on_stderr(

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
-from aitasker_cli import render
+from aitasker_cli import bulk, render
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
     LimitOpt,
+    Session,
     StatusOpt,
     api_command,
     connect,
     page_limit,
 )
+from aitasker_cli.errors import PartialFailure, UsageError
 
 app = typer.Typer(help="List, inspect, pause and resume your hired agents.", no_args_is_help=True)
 
@@ -24,29 +27,47 @@ AGENTS = render.View(
     plural="agents",
     columns=("id", "display_name", "agent_type", "status", "tier", "updated_at"),
     detail=(
-        "id",
-        "display_name",
-        "persona_name",
-        "agent_type",
-        "status",
-        "tier",
-        "workspace.id",
-        "workspace.name",
-        "team_id",
-        "team_type",
-        "hired_at",
-        "paused_at",
-        "cancelled_at",
-        "created_at",
-        "updated_at",
-        "user_id",
-        "stripe_subscription_id",
-        "config",
+        "id", "display_name", "persona_name", "agent_type", "status", "tier",
+        "workspace.id", "workspace.name", "team_id", "team_type", "hired_at", "paused_at",
+        "cancelled_at", "created_at", "updated_at", "user_id", "stripe_subscription_id", "config",
     ),
-)
+)  # fmt: skip
 
 AgentIdArg = Annotated[
     str, typer.Argument(metavar="AGENT_ID", help="The hired agent's ID (a UUID).")
+]
+AgentIdsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="AGENT_ID...", help="One or more hired agents' IDs (UUIDs).", show_default=False
+    ),
+]
+StdinOpt = Annotated[
+    bool,
+    typer.Option("--stdin", help="Also read IDs from stdin, one a line (or -o ndjson objects)."),
+]
+WaitOpt = Annotated[
+    bool, typer.Option("--wait", help="Wait until each agent has reached the new status.")
+]
+WaitTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait-timeout",
+        metavar="SECONDS",
+        min=0,
+        help="How long --wait waits before exit 8.",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        "-j",
+        min=1,
+        max=64,
+        metavar="N",
+        help="Requests in flight at once in a bulk run.",
+    ),
 ]
 
 
@@ -69,17 +90,70 @@ def show_agent(common: Common, agent_id: AgentIdArg) -> None:
         render.show(session.client.get_agent(agent_id).raw, AGENTS, session.output)
 
 
-@app.command("pause")
-@api_command
-def pause_agent(common: Common, agent_id: AgentIdArg) -> None:
-    """Pause a hired agent; prints the agent after the call."""
-    with connect(common) as session:
-        render.show(session.client.pause_agent(agent_id).raw, AGENTS, session.output)
+def _status_command(verb: str, summary: str) -> None:
+    """Register `agents pause` or `agents resume`: the same options, another target status."""
+
+    @app.command(verb, help=summary)
+    @api_command
+    def command(
+        common: Common,
+        agent_ids: AgentIdsArg = None,
+        stdin: StdinOpt = False,
+        wait: WaitOpt = False,
+        wait_timeout: WaitTimeoutOpt = 120,
+        concurrency: ConcurrencyOpt = 8,
+    ) -> None:
+        with connect(common) as session:
+            timeout = wait_timeout if wait else None
+            change_status(session, verb, agent_ids or [], stdin, timeout, concurrency)
 
 
-@app.command("resume")
-@api_command
-def resume_agent(common: Common, agent_id: AgentIdArg) -> None:
-    """Resume a paused hired agent; prints the agent after the call."""
-    with connect(common) as session:
-        render.show(session.client.resume_agent(agent_id).raw, AGENTS, session.output)
+_status_command("pause", "Pause hired agents; prints each agent after the call.")
+_status_command("resume", "Resume paused hired agents; prints each agent after the call.")
+
+TARGET = {"pause": "paused", "resume": "active"}
+
+
+def change_status(
+    session: Session,
+    verb: str,
+    agent_ids: list[str],
+    stdin: bool,
+    wait_timeout: float | None,
+    concurrency: int,
+) -> None:
+    """Pause or resume one agent (its result, or its error) or many (a result per item)."""
+    client = session.client
+    call = client.pause_agent if verb == "pause" else client.resume_agent
+
+    def act(agent_id: str) -> dict[str, object]:
+        agent = call(agent_id)
+        if wait_timeout is not None:
+            agent = client.wait_for_status(agent, TARGET[verb], wait_timeout)
+        return agent.raw
+
+    if len(agent_ids) == 1 and not stdin:
+        render.show(act(agent_ids[0]), AGENTS, session.output)
+        return
+    if not agent_ids and not stdin:
+        raise UsageError(f"nothing to {verb}", hint="Pass AGENT_ID arguments, or --stdin.")
+    ids = bulk.read_ids(agent_ids, sys.stdin.read() if stdin else None)
+    run = bulk.BulkRun(ids, act, concurrency)
+    results = render.BulkResults(AGENTS, session.output, ids)
+    failed = 0
+    try:
+        with render.progress(len(ids), f"{verb} agents", session.output) as step:
+            for outcome in run.outcomes():
+                results.add(outcome.result())
+                failed += not outcome.ok
+                step()
+    except KeyboardInterrupt:
+        for outcome in run.stop():
+            results.add(outcome.result())
+        results.finish()
+        raise
+    results.finish()
+    summary = f"{verb}: {len(ids) - failed} of {len(ids)} agents done, {failed} failed"
+    if failed:
+        raise PartialFailure(summary, hint="Each failed item's result says why.")
+    render.message(summary + ".")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import __version__, render
-from aitasker_cli.cli import agents, auth, sandbox, workspaces
+from aitasker_cli.cli import agents, api, auth, sandbox, workspaces
 from aitasker_cli.cli.common import Common, api_command
 from aitasker_cli.errors import AitaskerError, ExitCode, OutputClosed
 
@@ -29,6 +29,7 @@ app.add_typer(agents.app, name="agents")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(auth.app, name="auth")
 app.add_typer(sandbox.app, name="sandbox")
+app.command("api")(api.api)
 
 
 def _print_version(value: bool) -> None:

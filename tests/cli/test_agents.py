@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
+from aitasker_cli import render
 from tests.conftest import AGENT_ID, TOKEN, agent, uuid_n
 
 AGENTS_PATH = "/api/v1/workspaces/agents"
@@ -295,3 +300,313 @@ def test_malformed_id_is_usage_error_even_without_token(run: Any, api: respx.Moc
 
     assert result.exit_code == 2
     assert not api.calls
+
+
+def test_duplicates_across_pages_are_listed_once(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    first = [agent(id=uuid_n(n)) for n in range(1, 51)]
+    second = [agent(id=uuid_n(50)), agent(id=uuid_n(51))]  # one item moved down a page
+    api.get(AGENTS_PATH).mock(
+        side_effect=[
+            httpx.Response(200, json=first),
+            httpx.Response(200, json=second),
+            httpx.Response(200, json=[]),
+        ]
+    )
+
+    result = run("agents", "list", "--all", "-o", "id")
+
+    assert result.stdout.split() == [uuid_n(n) for n in range(1, 52)]
+
+
+def test_a_server_that_ignores_offset_is_listed_once(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    fleet = [agent(id=uuid_n(n)) for n in range(1, 4)]
+    route = api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=fleet))
+
+    result = run("agents", "list", "--all", "-o", "id")
+
+    assert result.stdout.split() == [a["id"] for a in fleet]
+    assert route.call_count == 2
+
+
+# --- bulk pause and resume ------------------------------------------------------------------
+
+
+def pause_route(api: respx.MockRouter, agent_id: str, **fields: Any) -> respx.Route:
+    return api.post(f"{AGENTS_PATH}/{agent_id}/pause").mock(
+        return_value=httpx.Response(200, json=agent(id=agent_id, status="paused", **fields))
+    )
+
+
+def test_bulk_arguments_give_one_result_per_item(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    routes = [pause_route(api, uuid_n(n)) for n in (1, 2, 3)]
+
+    result = run("agents", "pause", uuid_n(1), uuid_n(2), uuid_n(3), "-o", "ndjson")
+
+    assert result.exit_code == 0, result.stderr
+    results = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(r["id"] for r in results) == [uuid_n(1), uuid_n(2), uuid_n(3)]
+    assert all(r["ok"] and r["agent"]["status"] == "paused" for r in results)
+    assert all(route.call_count == 1 for route in routes)
+    assert "pause: 3 of 3 agents done, 0 failed." in result.stderr
+
+
+def test_stdin_pipeline_from_ndjson_with_comments_and_duplicates(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    routes = [pause_route(api, uuid_n(n)) for n in (1, 2)]
+    lines = "\n".join(
+        [
+            "# from: aitasker agents list -o ndjson | jq -c 'select(.status==\"active\")'",
+            json.dumps(agent(id=uuid_n(1))),
+            "",
+            uuid_n(2),
+            uuid_n(1).upper(),
+        ]
+    )
+
+    result = run("agents", "pause", "--stdin", "-o", "json", stdin=lines)
+
+    assert result.exit_code == 0
+    assert [r["id"] for r in result.json()] == [uuid_n(1), uuid_n(2)]  # input order
+    assert [route.call_count for route in routes] == [1, 1]
+
+
+def test_one_malformed_stdin_line_sends_nothing(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    result = run("agents", "resume", "--stdin", stdin=f"{uuid_n(1)}\n../etc/passwd\n")
+
+    assert result.exit_code == 2
+    assert "line 2" in result.stderr and "nothing was sent" in result.stderr
+    assert not api.calls
+
+
+def test_single_stdin_id_still_gives_a_bulk_result(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    pause_route(api, uuid_n(1))
+
+    result = run("agents", "pause", "--stdin", "-o", "json", stdin=uuid_n(1))
+
+    assert result.json() == [
+        {"id": uuid_n(1), "ok": True, "agent": agent(id=uuid_n(1), status="paused")}
+    ]
+
+
+def test_partial_failure_is_exit_9_with_every_result(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    pause_route(api, uuid_n(1))
+    api.post(f"{AGENTS_PATH}/{uuid_n(2)}/pause").mock(
+        return_value=httpx.Response(404, json={"detail": "Hired agent not found"})
+    )
+    api.post(f"{AGENTS_PATH}/{uuid_n(3)}/pause").mock(
+        return_value=httpx.Response(409, json={"detail": "Cancelled agents cannot be paused"})
+    )
+
+    result = run("agents", "pause", uuid_n(1), uuid_n(2), uuid_n(3), "-o", "json")
+
+    assert result.exit_code == 9
+    by_id = {r["id"]: r for r in result.json()}
+    assert by_id[uuid_n(1)]["ok"] is True
+    assert by_id[uuid_n(2)]["error"] == {
+        "status": 404,
+        "exit_code": 3,
+        "message": "Hired agent not found",
+    }
+    assert by_id[uuid_n(3)]["error"]["exit_code"] == 6
+    assert "1 of 3 agents done, 2 failed" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "csv", "table", "id"])
+def test_bulk_results_in_tabular_formats(
+    run: Any, api: respx.MockRouter, logged_in: str, fmt: str
+) -> None:
+    pause_route(api, uuid_n(1), display_name="Maya")
+    api.post(f"{AGENTS_PATH}/{uuid_n(2)}/pause").mock(
+        return_value=httpx.Response(404, json={"detail": "Hired agent not found"})
+    )
+
+    result = run("agents", "pause", uuid_n(1), uuid_n(2), "-o", fmt)
+
+    assert result.exit_code == 9
+    if fmt == "tsv":
+        rows = sorted(line.split("\t") for line in result.stdout.splitlines())
+        assert rows == [
+            [uuid_n(1), "true", "Maya", "paused", ""],
+            [uuid_n(2), "false", "", "", "Hired agent not found"],
+        ]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert {r["id"]: r["ok"] for r in rows} == {uuid_n(1): "true", uuid_n(2): "false"}
+    elif fmt == "id":
+        assert result.stdout == f"{uuid_n(1)}\n"  # only what succeeded, ready for the next pipe
+    else:
+        assert "Hired agent not found" in result.stdout and "Maya" in result.stdout
+
+
+def test_fields_apply_to_the_agent_in_each_result(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    pause_route(api, uuid_n(1))
+    pause_route(api, uuid_n(2))
+
+    result = run("agents", "pause", uuid_n(1), uuid_n(2), "-o", "ndjson", "--fields", "status")
+
+    assert [json.loads(line)["agent"] for line in result.stdout.splitlines()] == [
+        {"status": "paused"},
+        {"status": "paused"},
+    ]
+
+
+def test_concurrency_is_bounded_and_used(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    lock = threading.Lock()
+    in_flight = peak = 0
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.05)
+        with lock:
+            in_flight -= 1
+        agent_id = request.url.path.split("/")[-2]
+        return httpx.Response(200, json=agent(id=agent_id, status="paused"))
+
+    api.post(url__regex=r".*/pause$").mock(side_effect=slow)
+    ids = [uuid_n(n) for n in range(1, 21)]
+
+    result = run("agents", "pause", *ids, "-o", "id", "--concurrency", "4")
+
+    assert sorted(result.stdout.split()) == ids
+    assert peak == 4
+
+
+def test_ctrl_c_reports_every_item_then_exits_130(
+    run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(1, 6):
+        pause_route(api, uuid_n(n))
+
+    @contextlib.contextmanager
+    def interrupted_after_first(*_args: Any) -> Iterator[Any]:
+        def step() -> None:
+            raise KeyboardInterrupt
+
+        yield step
+
+    monkeypatch.setattr(render, "progress", interrupted_after_first)
+
+    result = run(
+        "agents", "pause", *[uuid_n(n) for n in range(1, 6)], "-o", "ndjson", "--concurrency", "1"
+    )
+
+    assert result.exit_code == 130
+    reported = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(r["id"] for r in reported) == [uuid_n(n) for n in range(1, 6)]
+    assert reported[0]["ok"] is True
+    assert result.stderr.endswith("Interrupted.\n")
+
+
+# --- --wait ---------------------------------------------------------------------------------
+
+
+def test_wait_polls_until_the_status_is_reached(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    api.post(f"{AGENT_PATH}/pause").mock(
+        return_value=httpx.Response(200, json=agent(status="pausing"))
+    )
+    show = api.get(AGENT_PATH).mock(
+        side_effect=[
+            httpx.Response(200, json=agent(status="pausing")),
+            httpx.Response(200, json=agent(status="paused")),
+        ]
+    )
+
+    result = run("agents", "pause", AGENT_ID, "--wait", "-o", "json")
+
+    assert result.exit_code == 0
+    assert result.json()["status"] == "paused"
+    assert show.call_count == 2
+    assert sleeps == [0.5, 0.75]  # backoff between polls
+
+
+def test_wait_is_not_needed_when_the_call_already_says_so(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.post(f"{AGENT_PATH}/resume").mock(return_value=httpx.Response(200, json=agent()))
+    show = api.get(AGENT_PATH)
+
+    assert run("agents", "resume", AGENT_ID, "--wait").exit_code == 0
+    assert not show.called
+
+
+def test_wait_timeout_is_exit_8(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    api.post(f"{AGENT_PATH}/pause").mock(
+        return_value=httpx.Response(200, json=agent(status="pausing"))
+    )
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent(status="pausing")))
+
+    result = run("agents", "pause", AGENT_ID, "--wait", "--wait-timeout", "10")
+
+    assert result.exit_code == 8
+    assert "still pausing after 10 s" in result.stderr
+    assert sum(sleeps) == pytest.approx(10)
+
+
+def test_wait_in_bulk_reports_timeouts_per_item(
+    run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
+) -> None:
+    pause_route(api, uuid_n(1))
+    api.post(f"{AGENTS_PATH}/{uuid_n(2)}/pause").mock(
+        return_value=httpx.Response(200, json=agent(id=uuid_n(2), status="pausing"))
+    )
+    api.get(f"{AGENTS_PATH}/{uuid_n(2)}").mock(
+        return_value=httpx.Response(200, json=agent(id=uuid_n(2), status="pausing"))
+    )
+
+    result = run(
+        "agents",
+        "pause",
+        uuid_n(1),
+        uuid_n(2),
+        "--wait",
+        "--wait-timeout",
+        "3",
+        "-o",
+        "json",
+        "--concurrency",
+        "1",
+    )
+
+    assert result.exit_code == 9
+    by_id = {r["id"]: r for r in result.json()}
+    assert by_id[uuid_n(1)]["ok"] is True
+    assert by_id[uuid_n(2)]["error"]["exit_code"] == 8
+
+
+def test_wait_on_a_cancelled_agent_stops_at_once(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.post(f"{AGENT_PATH}/resume").mock(
+        return_value=httpx.Response(200, json=agent(status="cancelled"))
+    )
+
+    result = run("agents", "resume", AGENT_ID, "--wait")
+
+    assert result.exit_code == 6
+    assert "cancelled" in result.stderr
+
+
+def test_nothing_to_pause_is_a_usage_error(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    assert run("agents", "pause").exit_code == 2
