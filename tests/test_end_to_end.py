@@ -242,3 +242,55 @@ def test_rate_limited_sandbox_gives_exit_7_after_retries(tmp_path: Path) -> None
     assert first.returncode == 0
     assert limited.returncode == 7
     assert "Rate limit exceeded (HTTP 429)" in limited.stderr
+
+
+def test_list_streams_the_first_item_before_the_last_page(
+    loopback: LoopbackApi, env: dict[str, str]
+) -> None:
+    fleet = [agent(id=uuid_n(n)) for n in range(200)]
+
+    def slow_after_first_page(query: dict[str, list[str]]) -> tuple[int, Any]:
+        offset = int(query["offset"][0])
+        if offset:
+            time.sleep(0.5)
+        return 200, fleet[offset : offset + int(query["limit"][0])]
+
+    loopback.routes[("GET", AGENTS_PATH)] = slow_after_first_page
+    process = subprocess.Popen(
+        [installed_script(), "agents", "list", "--all", "-o", "ndjson"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    still_paging = process.poll() is None
+    rest, _err = process.communicate(timeout=60)
+
+    assert json.loads(first)["id"] == uuid_n(0)
+    assert still_paging
+    assert len(rest.splitlines()) == 199
+
+
+def test_stdin_pipeline_against_the_sandbox_server(tmp_path: Path) -> None:
+    with sandbox_server("--rate-limit", "0") as url:
+        env = clean_env(
+            AITASKER_API_URL=url, AITASKER_TOKEN=TOKEN, AITASKER_CONFIG_DIR=str(tmp_path)
+        )
+        script = installed_script()
+        pipeline = bash(
+            f"'{script}' agents list --all -o ndjson | grep '\"status\": *\"active\"' "
+            f"| '{script}' agents pause --stdin --wait -o ndjson",
+            env,
+        )
+        still_active = aitasker("agents", "list", "--status", "active", "-o", "id", env=env)
+        everything = bash(f"'{script}' agents list -o id | '{script}' agents resume --stdin", env)
+
+    results = [json.loads(line) for line in pipeline.stdout.splitlines()]
+    assert pipeline.returncode == 0, pipeline.stderr
+    assert len(results) == len(ACTIVE) and all(r["ok"] for r in results)
+    assert all(r["agent"]["status"] == "paused" for r in results)
+    assert still_active.stdout == ""
+    assert everything.returncode == 9  # the cancelled agents cannot be resumed
+    assert "failed" in everything.stderr
