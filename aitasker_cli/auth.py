@@ -280,7 +280,7 @@ def login(
     token: str,
     *,
     insecure_storage: bool,
-    verify: Callable[[str], None] | None,
+    verify: Callable[[], object] | None,
 ) -> str:
     """Check, verify and store a token; returns where it went. Nothing is written on failure.
 
@@ -290,12 +290,12 @@ def login(
     token = check_token(token)
     if insecure_storage:
         if verify is not None:
-            verify(token)
+            verify()
         return f"the file {store_in_file(settings, token)}"
     try:
         keyring_backend_name()
         if verify is not None:
-            verify(token)
+            verify()
         return f"the OS keyring ({store_in_keyring(settings, token)})"
     except KeyringUnavailable as exc:
         raise KeyringUnavailable(

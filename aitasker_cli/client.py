@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -156,14 +157,17 @@ class ApiClient:
         del headers  # pages are plain GETs; extra headers apply to single requests only
         return self._pages("GET", path, rest, None, page_size=max(page_size, 1))
 
-    def verify_token(self) -> None:
+    def verify_token(self) -> datetime | None:
         """One cheap authenticated GET: AuthError if the token is refused (401).
 
-        Any other 4xx says nothing about the token (the route may be missing on this API),
-        so it is reported as "could not verify" rather than as the API's own words.
+        Returns the server's clock, from its Date header, when it sent one. Any other 4xx
+        says nothing about the token (the route may be missing on this API), so it is
+        reported as "could not verify" rather than as the API's own words.
         """
+        method, url = build_path("workspaces.list", {})
         try:
-            self._call("workspaces.list", {}, params={"limit": 1})
+            response = self._send(method, url, params={"limit": 1})
+            _decode(response)
         except (NotFoundError, RejectedError) as exc:
             raise UnavailableError(
                 f"could not verify the token: {exc.message}",
@@ -171,6 +175,10 @@ class ApiClient:
                 status=exc.status,
                 request_id=exc.request_id,
             ) from None
+        try:
+            return parsedate_to_datetime(response.headers["date"])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     # --- plumbing -------------------------------------------------------------------------
 

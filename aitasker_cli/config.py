@@ -47,6 +47,20 @@ def config_path() -> Path:
     return config_dir() / "config.toml"
 
 
+def cache_dir() -> Path:
+    """`$AITASKER_CACHE_DIR`, else the platform's per-user cache folder for aitasker."""
+    override = os.environ.get("AITASKER_CACHE_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / APP_NAME / "cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / APP_NAME
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / APP_NAME
+
+
 def sandbox_dir() -> Path:
     """`$AITASKER_SANDBOX_DIR`, else the platform's per-user data folder for aitasker."""
     override = os.environ.get("AITASKER_SANDBOX_DIR")

@@ -72,34 +72,69 @@ def main() -> None:
                 env,
                 stdin=id_file,
             )
-        rows.append(("pause 1,000 from stdin: wall time", f"{bulk.seconds:.2f} s",
-                     f"curl loop {curl_loop.seconds:.2f} s; ratio {bulk.seconds / curl_loop.seconds:.3f}",
-                     "<= 0.25x", bulk.seconds <= 0.25 * curl_loop.seconds))
-        rows.append(("pause 1,000 from stdin: peak memory", f"{bulk.peak_kib / MIB:.1f} MiB", "",
-                     "<= 150 MiB", bulk.peak_kib <= 150 * MIB))
+        rows.append(
+            (
+                "pause 1,000 from stdin: wall time",
+                f"{bulk.seconds:.2f} s",
+                f"curl loop {curl_loop.seconds:.2f} s; "
+                f"ratio {bulk.seconds / curl_loop.seconds:.3f}",
+                "<= 0.25x",
+                bulk.seconds <= 0.25 * curl_loop.seconds,
+            )
+        )
+        rows.append(
+            (
+                "pause 1,000 from stdin: peak memory",
+                f"{bulk.peak_kib / MIB:.1f} MiB",
+                "",
+                "<= 150 MiB",
+                bulk.peak_kib <= 150 * MIB,
+            )
+        )
 
         with _server(aitasker, 10_000) as url:
             first_line, listing, lines = _listing(aitasker, url, env)
-        rows.append(("list --all -o ndjson, 10,000 agents: wall time", f"{listing.seconds:.2f} s",
-                     f"{lines} lines; first after {first_line:.2f} s", "first line before the end",
-                     lines == 10_000 and first_line < listing.seconds / 2))
-        rows.append(("list --all -o ndjson, 10,000 agents: peak memory",
-                     f"{listing.peak_kib / MIB:.1f} MiB", "", "<= 150 MiB",
-                     listing.peak_kib <= 150 * MIB))
+        rows.append(
+            (
+                "list --all -o ndjson, 10,000 agents: wall time",
+                f"{listing.seconds:.2f} s",
+                f"{lines} lines; first after {first_line:.2f} s",
+                "first line before the end",
+                lines == 10_000 and first_line < listing.seconds / 2,
+            )
+        )
+        rows.append(
+            (
+                "list --all -o ndjson, 10,000 agents: peak memory",
+                f"{listing.peak_kib / MIB:.1f} MiB",
+                "",
+                "<= 150 MiB",
+                listing.peak_kib <= 150 * MIB,
+            )
+        )
 
         with _server(aitasker, 1200) as url:
             some = ids[:separate]
             started = time.monotonic()
             for agent_id in some:
-                subprocess.run([aitasker, "agents", "pause", agent_id, "-o", "id", "--api-url", url],
-                               env=env, stdout=subprocess.DEVNULL, check=True)
+                subprocess.run(
+                    [aitasker, "agents", "pause", agent_id, "-o", "id", "--api-url", url],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    check=True,
+                )
             processes = time.monotonic() - started
         per_process = processes / separate
-        rows.append((f"{separate:,} separate processes vs one bulk call",
-                     f"{processes:.1f} s ({per_process * 1000:.0f} ms each)",
-                     f"bulk call {bulk.seconds:.2f} s for 1,000; "
-                     f"ratio {per_process * 1000 / bulk.seconds:.0f}x per 1,000",
-                     "report", None))
+        rows.append(
+            (
+                f"{separate:,} separate processes vs one bulk call",
+                f"{processes:.1f} s ({per_process * 1000:.0f} ms each)",
+                f"bulk call {bulk.seconds:.2f} s for 1,000; "
+                f"ratio {per_process * 1000 / bulk.seconds:.0f}x per 1,000",
+                "report",
+                None,
+            )
+        )
 
     _print(rows)
 
@@ -114,9 +149,10 @@ def _installed(name: str) -> str:
 @contextmanager
 def _server(aitasker: str, agents: int) -> Iterator[str]:
     process = subprocess.Popen(
-        [aitasker, "sandbox", "serve", "--port", "0", "--agents", str(agents),
-         "--rate-limit", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [aitasker, "sandbox", "serve", "--port", "0", "--agents", str(agents), "--rate-limit", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert process.stdout is not None
     try:
@@ -128,9 +164,22 @@ def _server(aitasker: str, agents: int) -> Iterator[str]:
 
 def _pausable_ids(aitasker: str, url: str, env: dict[str, str], count: int) -> list[str]:
     listed = subprocess.run(
-        [aitasker, "agents", "list", "--all", "-o", "tsv", "--fields", "id,status",
-         "--api-url", url],
-        env=env, capture_output=True, text=True, check=True,
+        [
+            aitasker,
+            "agents",
+            "list",
+            "--all",
+            "-o",
+            "tsv",
+            "--fields",
+            "id,status",
+            "--api-url",
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     rows = [line.split("\t") for line in listed.stdout.splitlines()]
     return [agent_id for agent_id, status in rows if status != "cancelled"][:count]
@@ -139,8 +188,13 @@ def _pausable_ids(aitasker: str, url: str, env: dict[str, str], count: int) -> l
 def _timed(command: list[str], env: dict[str, str], stdin: Path | None = None) -> Measure:
     with open(stdin or os.devnull, "rb") as source:
         completed = subprocess.run(
-            [GNU_TIME, "-f", "TIMED %e %M", *command], env=env, stdin=source,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
+            [GNU_TIME, "-f", "TIMED %e %M", *command],
+            env=env,
+            stdin=source,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
         )
     return _parse_time(completed.stderr)
 
@@ -148,9 +202,23 @@ def _timed(command: list[str], env: dict[str, str], stdin: Path | None = None) -
 def _listing(aitasker: str, url: str, env: dict[str, str]) -> tuple[float, Measure, int]:
     started = time.monotonic()
     process = subprocess.Popen(
-        [GNU_TIME, "-f", "TIMED %e %M", aitasker, "agents", "list", "--all", "-o", "ndjson",
-         "--api-url", url],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            GNU_TIME,
+            "-f",
+            "TIMED %e %M",
+            aitasker,
+            "agents",
+            "list",
+            "--all",
+            "-o",
+            "ndjson",
+            "--api-url",
+            url,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     process.stdout.readline()
@@ -169,8 +237,10 @@ def _parse_time(stderr: str) -> Measure:
 
 def _print(rows: list[tuple[str, str, str, str, bool | None]]) -> None:
     cpu = _cpu_model()
-    print(f"machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; "
-          f"{platform.system()} {platform.release()}")
+    print(
+        f"machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; "
+        f"{platform.system()} {platform.release()}"
+    )
     print(f"{'case':50} {'figure':26} {'compared with':52} {'target':26} ok")
     for case, figure, compared, target, ok in rows:
         verdict = "-" if ok is None else ("yes" if ok else "NO")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import bulk, render
+from aitasker_cli import bulk, cache, render
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
@@ -33,13 +33,26 @@ AGENTS = render.View(
     ),
 )  # fmt: skip
 
+
+def _complete_agent_id(incomplete: str) -> list[tuple[str, str]]:
+    return cache.candidates("agents", incomplete)
+
+
 AgentIdArg = Annotated[
-    str, typer.Argument(metavar="AGENT_ID", help="The hired agent's ID (a UUID).")
+    str,
+    typer.Argument(
+        metavar="AGENT_ID",
+        help="The hired agent's ID (a UUID).",
+        autocompletion=_complete_agent_id,
+    ),
 ]
 AgentIdsArg = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="AGENT_ID...", help="One or more hired agents' IDs (UUIDs).", show_default=False
+        metavar="AGENT_ID",
+        help="One or more hired agents' IDs (UUIDs).",
+        show_default=False,
+        autocompletion=_complete_agent_id,
     ),
 ]
 StdinOpt = Annotated[
@@ -79,7 +92,8 @@ def list_agents(
     """List your hired agents."""
     with connect(common) as session:
         agents = session.client.list_agents(status=status, limit=page_limit(limit, all_pages))
-        render.show_many((agent.raw for agent in agents), AGENTS, session.output)
+        listed = cache.remembering("agents", (agent.raw for agent in agents))
+        render.show_many(listed, AGENTS, session.output)
 
 
 @app.command("show")

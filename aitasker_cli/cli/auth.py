@@ -42,7 +42,7 @@ def login(
     """Store an API token for this profile and API host."""
     token = _read_token(with_token)
     with connect(common, token=token) as session:
-        verify = None if no_verify else (lambda _token: session.client.verify_token())
+        verify = None if no_verify else session.client.verify_token
         where = auth.login(
             session.settings, token, insecure_storage=insecure_storage, verify=verify
         )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import __version__, render
-from aitasker_cli.cli import agents, api, auth, sandbox, workspaces
+from aitasker_cli.cli import agents, api, auth, completion, doctor, sandbox, workspaces
 from aitasker_cli.cli.common import Common, api_command
 from aitasker_cli.errors import AitaskerError, ExitCode, OutputClosed
 
@@ -17,7 +17,8 @@ app = typer.Typer(
     name="aitasker",
     help="Manage your hired agents on the AITasker platform.",
     no_args_is_help=True,
-    add_completion=False,
+    # Adds --install-completion and --show-completion, and Typer's completion protocol.
+    add_completion=True,
     # Help text is plain: brackets in it stay brackets, and --help never loads rich.
     rich_markup_mode=None,
     # main() reports errors itself; a traceback must never show locals (tokens live there).
@@ -30,6 +31,8 @@ app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(auth.app, name="auth")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("api")(api.api)
+app.command("doctor")(doctor.doctor_command)
+app.command("completion")(completion.completion)
 
 
 def _print_version(value: bool) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import render
+from aitasker_cli import cache, render
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
@@ -67,8 +67,18 @@ TASKS = render.View(
     ),
 )
 
+
+def _complete_workspace_id(incomplete: str) -> list[tuple[str, str]]:
+    return cache.candidates("workspaces", incomplete)
+
+
 WorkspaceIdArg = Annotated[
-    str, typer.Argument(metavar="WORKSPACE_ID", help="The workspace's ID (a UUID).")
+    str,
+    typer.Argument(
+        metavar="WORKSPACE_ID",
+        help="The workspace's ID (a UUID).",
+        autocompletion=_complete_workspace_id,
+    ),
 ]
 
 
@@ -80,7 +90,8 @@ def list_workspaces(
     """List your workspaces."""
     with connect(common) as session:
         found = session.client.list_workspaces(status=status, limit=page_limit(limit, all_pages))
-        render.show_many((workspace.raw for workspace in found), WORKSPACES, session.output)
+        listed = cache.remembering("workspaces", (workspace.raw for workspace in found))
+        render.show_many(listed, WORKSPACES, session.output)
 
 
 @app.command("show")

@@ -1,0 +1,152 @@
+"""`aitasker doctor`: check a setup piece by piece, and say how to fix what is broken."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from aitasker_cli import __version__, auth
+from aitasker_cli.config import Settings, config_path, is_loopback, load_profile
+from aitasker_cli.errors import AitaskerError, AuthError
+
+CLOCK_SKEW_LIMIT_SECONDS = 300.0
+"""Beyond five minutes, token expiry and the server's idea of "now" start to disagree."""
+
+
+@dataclass(frozen=True)
+class Check:
+    check: str
+    status: str
+    """"ok", "warn" (works, but worth knowing) or "fail"."""
+    detail: str
+    fix: str | None = None
+    exit_code: int = 0
+    """For a failure, the contract's exit code of the same failure in any other command."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Probe = Callable[[], "datetime | None"]
+"""One authenticated request to the API; returns the server's clock from its Date header."""
+
+
+def run_checks(settings: Settings, probe: Probe) -> list[Check]:
+    """Every check, in the order a person would look: install, config, token, network."""
+    checks = [_version(), _config(settings), _api_url(settings)]
+    token_check, has_token = _token(settings)
+    checks += [token_check, _keyring(token_check)]
+    if has_token:
+        checks += _api(probe)
+    return checks
+
+
+def _version() -> Check:
+    return Check(
+        "version",
+        "ok",
+        f"aitasker {__version__}, Python {platform.python_version()} on {platform.system()}",
+    )
+
+
+def _config(settings: Settings) -> Check:
+    path = config_path()
+    if not path.exists():
+        return Check("config", "ok", f"no {path}; profile '{settings.profile}' uses the defaults")
+    try:
+        load_profile(settings.profile)
+    except AitaskerError as exc:
+        return Check(
+            "config", "fail", exc.message, exc.hint or f"Fix or remove {path}.", exc.exit_code
+        )
+    return Check("config", "ok", f"{path}, profile '{settings.profile}'")
+
+
+def _api_url(settings: Settings) -> Check:
+    if settings.sandbox:
+        return Check(
+            "api_url", "ok", "the embedded sandbox (--sandbox); nothing leaves this machine"
+        )
+    if settings.api_url.startswith("https://"):
+        return Check("api_url", "ok", f"{settings.api_url} (https)")
+    host = settings.api_host.rsplit(":", 1)[0].strip("[]")
+    if is_loopback(host):
+        return Check("api_url", "warn", f"{settings.api_url}: plain http, allowed for this machine")
+    return Check("api_url", "fail", f"{settings.api_url} is not https", "Use an https:// URL.", 2)
+
+
+def _token(settings: Settings) -> tuple[Check, bool]:
+    try:
+        token = auth.resolve_token(settings)
+    except AuthError as exc:
+        return Check("token", "fail", exc.message, auth.LOGIN_HINT, exc.exit_code), False
+    kind = auth.describe_token(token.value)
+    where = {
+        "env": "AITASKER_TOKEN",
+        "keyring": f"the OS keyring ({token.location})",
+        "file": token.location,
+        "sandbox": "none needed (sandbox)",
+    }[token.source]
+    detail = f"{kind.label} from {where}"
+    if kind.expires_at is not None:
+        if kind.expires_at <= datetime.now(timezone.utc):
+            return Check(
+                "token",
+                "fail",
+                f"{detail} expired at {kind.expires_at:%Y-%m-%d %H:%M} UTC",
+                "Log in again: aitasker auth login",
+                4,
+            ), True
+        detail += f", expires {kind.expires_at:%Y-%m-%d %H:%M} UTC"
+    return Check("token", "ok", detail), True
+
+
+def _keyring(token_check: Check) -> Check:
+    started = time.monotonic()
+    try:
+        backend = auth.keyring_backend_name()
+    except auth.KeyringUnavailable as exc:
+        needed = token_check.status == "fail"
+        return Check(
+            "keyring",
+            "fail" if needed else "warn",
+            exc.message,
+            "Install and unlock a Secret Service (such as gnome-keyring), or set AITASKER_TOKEN; "
+            "'aitasker auth login --insecure-storage' keeps the token in a 0600 file instead.",
+            exc.exit_code if needed else 0,
+        )
+    return Check(
+        "keyring", "ok", f"{backend}, answered in {(time.monotonic() - started) * 1000:.0f} ms"
+    )
+
+
+def _api(probe: Probe) -> list[Check]:
+    started = time.monotonic()
+    try:
+        server_time = probe()
+    except AitaskerError as exc:
+        fix = exc.hint or "Check your network, --api-url and the token."
+        return [Check("api", "fail", exc.message, fix, exc.exit_code)]
+    elapsed = (time.monotonic() - started) * 1000
+    checks = [Check("api", "ok", f"reachable in {elapsed:.0f} ms; the token was accepted")]
+    if server_time is None:
+        checks.append(Check("clock", "warn", "the API sent no Date header to compare with"))
+        return checks
+    skew = (datetime.now(timezone.utc) - server_time).total_seconds()
+    if abs(skew) > CLOCK_SKEW_LIMIT_SECONDS:
+        checks.append(
+            Check(
+                "clock",
+                "fail",
+                f"this machine's clock is {skew:+.0f} s off the API's",
+                "Synchronise the clock (NTP): tokens expire by the server's time.",
+                1,
+            )
+        )
+    else:
+        checks.append(Check("clock", "ok", f"within {abs(skew):.0f} s of the API's clock"))
+    return checks
