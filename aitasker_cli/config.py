@@ -13,11 +13,6 @@ from urllib.parse import urlsplit
 
 from aitasker_cli.errors import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
-
 APP_NAME = "aitasker"
 DEFAULT_API_URL = "https://api.aitasker.co"
 SANDBOX_API_URL = "http://sandbox.localhost"
@@ -122,6 +117,11 @@ def resolve_settings(
 
 def load_profile(name: str) -> dict[str, str]:
     """The `[profiles.NAME]` table of config.toml; empty when the file or profile is absent."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised only on Python 3.10
+        import tomli as tomllib
+
     path = config_path()
     try:
         text = path.read_text(encoding="utf-8")

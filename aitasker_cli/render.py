@@ -8,16 +8,14 @@ written with plain writes, never through rich, so it cannot be re-wrapped or re-
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aitasker_cli.errors import AitaskerError, OutputClosed, UsageError
 
@@ -29,26 +27,26 @@ FORMATS = ("table", "json", "ndjson", "csv", "tsv", "id")
 
 _secrets: set[str] = set()
 
+# Patterns are kept as text and compiled on first use (re caches them), so importing this
+# module stays cheap for --help and TAB.
 # C0 and C1 controls, DEL, and the bidirectional overrides that can reorder what a terminal
 # shows; ZWJ is left alone because emoji sequences need it.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 # What json.dumps leaves raw inside strings but a terminal may act on.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 # Token-looking values a --debug line could carry in a URL: the platform's API keys, JWTs,
 # and the values of query parameters named like secrets.
-_TOKEN_LIKE = re.compile(
-    r"aitk_(?:live|test)_[A-Za-z0-9_-]+"
+_TOKEN_LIKE = (
+    r"(?i)aitk_(?:live|test)_[A-Za-z0-9_-]+"
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
-    r"|(?<=[?&])(?P<name>[^=&\s]*(?:token|key|secret|password|auth)[^=&\s]*)=[^&\s]*",
-    re.IGNORECASE,
+    r"|(?<=[?&])(?P<name>[^=&\s]*(?:token|key|secret|password|auth)[^=&\s]*)=[^&\s]*"
 )
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _COLUMN_GAP = 3  # rich's padding between SIMPLE_HEAD columns
 _STATUS_STYLES = {"active": "green", "paused": "yellow", "cancelled": "red", "failed": "red"}
 
 
-@dataclass(frozen=True)
-class View:
+class View(NamedTuple):
     """How one kind of resource is shown."""
 
     noun: str
@@ -59,8 +57,7 @@ class View:
     """Default fields of a single item in a table; with `columns`, the fields known to exist."""
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     format: str
     fields: tuple[str, ...] | None
     color: bool
@@ -246,6 +243,8 @@ def _delimited_lines(
 
 def _csv_line(cells: Sequence[str]) -> str:
     buffer = io.StringIO()
+    import csv
+
     csv.writer(buffer, lineterminator="\r\n").writerow(cells)
     return buffer.getvalue()
 
@@ -301,7 +300,7 @@ def _json(value: Any, *, compact: bool = False) -> str:
     )
     # json.dumps already escapes C0 controls; C1 controls and bidi overrides only ever occur
     # inside strings here, so escaping them keeps the JSON valid and the terminal safe.
-    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return re.sub(_UNSAFE_IN_JSON, lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 # --- cells ----------------------------------------------------------------------------------
@@ -339,7 +338,7 @@ def _scalar(value: Any) -> str:
 
 def _escape(text: str) -> str:
     """Make control characters visible (`\\x1b`) so they cannot act on a terminal."""
-    return _UNSAFE.sub(_visible, text)
+    return re.sub(_UNSAFE, _visible, text)
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -483,7 +482,7 @@ def warning(text: str) -> None:
 
 def debug(text: str) -> None:
     """One line of the --debug log, with anything that looks like a secret blanked out."""
-    _err(f"debug: {_TOKEN_LIKE.sub(_blank_secret, text)}")
+    _err(f"debug: {re.sub(_TOKEN_LIKE, _blank_secret, text)}")
 
 
 def _blank_secret(match: re.Match[str]) -> str:

@@ -145,6 +145,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[MemoryK
             monkeypatch.delenv(name)
     monkeypatch.setenv("AITASKER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("AITASKER_SANDBOX_DIR", str(tmp_path / "sandbox"))
+    monkeypatch.setenv("AITASKER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "200")
     fake = FakeClock()
     monkeypatch.setattr(client, "sleep", fake.sleep)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-HEAVY = ("httpx", "keyring", "rich", "aitasker_cli.client", "aitasker_cli.models")
+HEAVY = ("httpx", "keyring", "rich", "pydantic", "aitasker_cli.client", "aitasker_cli.models")
 
 PROBE = """
 import json, sys
@@ -39,4 +40,22 @@ def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:
     loaded = set(json.loads(completed.stderr.splitlines()[-1]))
 
     assert completed.stdout
+    assert [name for name in HEAVY if name in loaded] == []
+
+
+@pytest.mark.parametrize(
+    "words", ["aitasker ag", "aitasker agents pause 18", "aitasker --profile x workspaces show "]
+)
+def test_completion_requests_skip_heavy_imports(words: str) -> None:
+    env = {
+        **os.environ,
+        "_AITASKER_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
+    )
+    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+
     assert [name for name in HEAVY if name in loaded] == []

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import bulk, cache, render
+from aitasker_cli import render
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
@@ -20,7 +20,7 @@ from aitasker_cli.cli.common import (
 )
 from aitasker_cli.errors import PartialFailure, UsageError
 
-app = typer.Typer(help="List, inspect, pause and resume your hired agents.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 AGENTS = render.View(
     noun="agent",
@@ -35,6 +35,8 @@ AGENTS = render.View(
 
 
 def _complete_agent_id(incomplete: str) -> list[tuple[str, str]]:
+    from aitasker_cli import cache
+
     return cache.candidates("agents", incomplete)
 
 
@@ -90,6 +92,8 @@ def list_agents(
     common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
 ) -> None:
     """List your hired agents."""
+    from aitasker_cli import cache
+
     with connect(common) as session:
         agents = session.client.list_agents(status=status, limit=page_limit(limit, all_pages))
         listed = cache.remembering("agents", (agent.raw for agent in agents))
@@ -137,6 +141,8 @@ def change_status(
     concurrency: int,
 ) -> None:
     """Pause or resume one agent (its result, or its error) or many (a result per item)."""
+    from aitasker_cli import bulk
+
     client = session.client
     call = client.pause_agent if verb == "pause" else client.resume_agent
 

@@ -57,7 +57,7 @@ PaginateOpt = Annotated[
 
 
 @api_command
-def api(
+def command(
     common: Common,
     path: PathArg,
     method: MethodOpt = None,

@@ -12,7 +12,7 @@ from aitasker_cli import auth, render
 from aitasker_cli.cli.common import Common, api_command, connect
 from aitasker_cli.errors import AitaskerError, AuthError, UsageError
 
-app = typer.Typer(help="Log in, log out and inspect the stored API token.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 STATUS = render.View(
     noun="login",

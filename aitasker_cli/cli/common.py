@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
-from aitasker_cli import auth, render
-from aitasker_cli.config import Settings, resolve_settings
 from aitasker_cli.errors import UsageError
-from aitasker_cli.routes import PAGE_SIZE
 
+# Loaded when a command runs, not when the app is built: `--help` and TAB stay fast.
 if TYPE_CHECKING:
     from aitasker_cli.client import ApiClient
+    from aitasker_cli.config import Settings
+    from aitasker_cli.render import Output
 
 
 class OutputFormat(str, Enum):
@@ -118,6 +118,10 @@ LimitOpt = Annotated[
 AllOpt = Annotated[bool, typer.Option("--all", help="Every item, following all pages.")]
 
 
+VALUE_OPTIONS = ("--api-url", "--profile", "--output", "-o", "--fields", "--timeout", "--retries")
+"""The common options that take a value (the word after them is not a command name)."""
+
+
 @dataclass(frozen=True)
 class Common:
     """The values of the contract's common options, as given by flag or env (None if not)."""
@@ -133,6 +137,8 @@ class Common:
     no_color: NoColorOpt = False
 
     def settings(self) -> Settings:
+        from aitasker_cli.config import resolve_settings
+
         return resolve_settings(
             profile=self.profile,
             api_url=self.api_url,
@@ -192,13 +198,15 @@ def page_limit(limit: int | None, all_pages: bool) -> int | None:
     """How many items to fetch: None for --all, else --limit (default one page)."""
     if all_pages and limit is not None:
         raise UsageError("--limit and --all cannot be used together")
+    from aitasker_cli.routes import PAGE_SIZE
+
     return None if all_pages else (limit or PAGE_SIZE)
 
 
 @dataclass(frozen=True)
 class Session:
     settings: Settings
-    output: render.Output
+    output: Output
     client: ApiClient
 
 
@@ -209,6 +217,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
     Looking the token up late means a malformed ID or option fails as a usage error (exit 2)
     even when no token is configured. `token` replaces the stored one (for `auth login`).
     """
+    from aitasker_cli import render
     from aitasker_cli.client import ApiClient
 
     settings = common.settings()
@@ -243,6 +252,8 @@ def sandbox_app() -> Any:
 
 def bearer_token(settings: Settings) -> str:
     """The resolved token, registered with render so it can never be printed."""
+    from aitasker_cli import auth, render
+
     token = auth.resolve_token(settings)
     if token.source != "sandbox":  # the sandbox's token is public and would mask real data
         render.add_secret(token.value)

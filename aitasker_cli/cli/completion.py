@@ -20,12 +20,12 @@ COMPLETE_VAR = "_AITASKER_COMPLETE"
 """Typer's completion protocol: with this set, `aitasker` answers the shell instead of running."""
 
 
-def completion(shell: Annotated[Shell, typer.Argument(help="Which shell.")]) -> None:
+def command(shell: Annotated[Shell, typer.Argument(help="Which shell.")]) -> None:
     """Print the completion script for SHELL; see the README for where to put it."""
-    from aitasker_cli.cli.main import app
+    from aitasker_cli.cli.main import build_app
 
     os.environ[COMPLETE_VAR] = f"source_{shell.value}"
     try:
-        app(args=[], prog_name="aitasker")
+        build_app(None)(args=[], prog_name="aitasker")
     finally:
         del os.environ[COMPLETE_VAR]

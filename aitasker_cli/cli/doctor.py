@@ -15,7 +15,7 @@ CHECKS = render.View(
 
 
 @api_command
-def doctor_command(common: Common) -> None:
+def command(common: Common) -> None:
     """Check the installation, config, token, keyring, API and clock, and say what to fix."""
     with connect(common) as session:
         checks = doctor.run_checks(session.settings, session.client.verify_token)

@@ -2,46 +2,72 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Annotated
 
 import typer
 
-from aitasker_cli import __version__, render
-from aitasker_cli.cli import agents, api, auth, completion, doctor, sandbox, workspaces
-from aitasker_cli.cli.common import Common, api_command
+from aitasker_cli import __version__
+from aitasker_cli.cli.common import VALUE_OPTIONS, Common, api_command
 from aitasker_cli.errors import AitaskerError, ExitCode, OutputClosed
 
-app = typer.Typer(
-    name="aitasker",
-    help="Manage your hired agents on the AITasker platform.",
-    no_args_is_help=True,
-    # Adds --install-completion and --show-completion, and Typer's completion protocol.
-    add_completion=True,
-    # Help text is plain: brackets in it stay brackets, and --help never loads rich.
-    rich_markup_mode=None,
-    # main() reports errors itself; a traceback must never show locals (tokens live there).
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.add_typer(agents.app, name="agents")
-app.add_typer(workspaces.app, name="workspaces")
-app.add_typer(auth.app, name="auth")
-app.add_typer(sandbox.app, name="sandbox")
-app.command("api")(api.api)
-app.command("doctor")(doctor.doctor_command)
-app.command("completion")(completion.completion)
+COMMANDS = {
+    "agents": "List, inspect, pause and resume your hired agents.",
+    "workspaces": "List and inspect workspaces and their tasks.",
+    "auth": "Log in, log out and inspect the stored API token.",
+    "api": "Call any API path with your token and print the response body (JSON).",
+    "sandbox": "The embedded sandbox API: try every command, or test scripts, with no account.",
+    "doctor": "Check the installation, config, token, keyring, API and clock; say what to fix.",
+    "completion": "Print the shell completion script for bash, zsh, fish or PowerShell.",
+}
+"""Every command under `aitasker`, with its help; each lives in aitasker_cli/cli/NAME.py."""
+GROUPS = ("agents", "workspaces", "auth", "sandbox")
+
+
+def build_app(wanted: str | None) -> typer.Typer:
+    """The `aitasker` app, with only the `wanted` command's module loaded.
+
+    Building every command's parameters costs start-up time on each run and each TAB, so the
+    others are stand-ins that carry only their name and help: enough for `aitasker --help`,
+    for "No such command", and for completing command names.
+    """
+    app = typer.Typer(
+        name="aitasker",
+        no_args_is_help=True,
+        # Adds --install-completion and --show-completion, and Typer's completion protocol.
+        add_completion=True,
+        # Help text is plain: brackets in it stay brackets, and --help never loads rich.
+        rich_markup_mode=None,
+        # main() reports errors itself; a traceback must never show locals (tokens live there).
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    for name, summary in COMMANDS.items():
+        module = importlib.import_module(f"aitasker_cli.cli.{name}") if name == wanted else None
+        if name in GROUPS:
+            group = module.app if module else typer.Typer()
+            app.add_typer(group, name=name, help=summary)
+        else:
+            app.command(name, help=summary)(module.command if module else _stand_in)
+    return app
+
+
+def _stand_in() -> None:
+    """Never run: a command is loaded before it is run."""
 
 
 def _print_version(value: bool) -> None:
     if value:
+        from aitasker_cli import render
+
         render.line(f"aitasker {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 @api_command
 def root(
     common: Common,
@@ -58,35 +84,58 @@ def root(
     """
 
 
+def requested_command(args: list[str]) -> str | None:
+    """The command name in ARGV, or in the words of a shell's completion request."""
+    if os.environ.get("_AITASKER_COMPLETE"):
+        words = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS", "")
+        args = words.split()[1:]
+    expects_value = False
+    for arg in args:
+        if expects_value:
+            expects_value = False
+        elif arg in VALUE_OPTIONS:
+            expects_value = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every failure into one message and the contract's exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args or os.environ.get("AITASKER_DEBUG", "") not in ("", "0", "false")
     _tolerate_unencodable_output()
     try:
-        app(args=args, prog_name="aitasker")
+        build_app(requested_command(args))(args=args, prog_name="aitasker")
     except SystemExit as exit_:
         if exit_.code == ExitCode.INTERRUPTED:  # Typer's translation of Ctrl-C, silent
-            render.interrupted()
+            _report(KeyboardInterrupt(), debug)
         raise
-    except AitaskerError as err:
-        render.error(err)
-        code = err.exit_code
-    except OutputClosed:
-        _discard_stdout()
-        code = ExitCode.OK
-    except KeyboardInterrupt:
-        render.interrupted()
-        code = ExitCode.INTERRUPTED
     except Exception as exc:
-        if debug:
-            render.traceback_of(exc)
-        else:
-            render.unexpected(exc)
-        code = ExitCode.UNEXPECTED
+        sys.exit(_report(exc, debug))
+    except KeyboardInterrupt as exc:
+        sys.exit(_report(exc, debug))
+    sys.exit(ExitCode.OK)
+
+
+def _report(exc: BaseException, debug: bool) -> int:
+    """Tell the user what went wrong, in one place; returns the exit code."""
+    from aitasker_cli import render
+
+    if isinstance(exc, AitaskerError):
+        render.error(exc)
+        return exc.exit_code
+    if isinstance(exc, OutputClosed):
+        _discard_stdout()
+        return ExitCode.OK
+    if isinstance(exc, KeyboardInterrupt):
+        render.interrupted()
+        return ExitCode.INTERRUPTED
+    if debug:
+        render.traceback_of(exc)
     else:
-        code = ExitCode.OK
-    sys.exit(code)
+        render.unexpected(exc)
+    return ExitCode.UNEXPECTED
 
 
 def _discard_stdout() -> None:

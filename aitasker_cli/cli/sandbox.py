@@ -11,10 +11,7 @@ import typer
 from aitasker_cli import render
 from aitasker_cli.errors import UsageError
 
-app = typer.Typer(
-    help="The embedded sandbox API: try every command, or test scripts, with no account.",
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
 
 AgentsOpt = Annotated[
     int | None,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import cache, render
+from aitasker_cli import render
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
@@ -17,7 +17,7 @@ from aitasker_cli.cli.common import (
     page_limit,
 )
 
-app = typer.Typer(help="List and inspect workspaces and their tasks.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 WORKSPACES = render.View(
     noun="workspace",
@@ -69,6 +69,8 @@ TASKS = render.View(
 
 
 def _complete_workspace_id(incomplete: str) -> list[tuple[str, str]]:
+    from aitasker_cli import cache
+
     return cache.candidates("workspaces", incomplete)
 
 
@@ -88,6 +90,8 @@ def list_workspaces(
     common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
 ) -> None:
     """List your workspaces."""
+    from aitasker_cli import cache
+
     with connect(common) as session:
         found = session.client.list_workspaces(status=status, limit=page_limit(limit, all_pages))
         listed = cache.remembering("workspaces", (workspace.raw for workspace in found))

@@ -1,0 +1,12 @@
+
+_aitasker_completion() {
+    local IFS=$'
+'
+    COMPREPLY=( $( env COMP_WORDS="${COMP_WORDS[*]}" \
+                   COMP_CWORD=$COMP_CWORD \
+                   _AITASKER_COMPLETE=complete_bash $1 ) )
+    return 0
+}
+
+complete -o default -F _aitasker_completion aitasker
+

@@ -1,0 +1,1 @@
+complete --command aitasker --no-files --arguments "(env _AITASKER_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) aitasker)" --condition "env _AITASKER_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) aitasker"
