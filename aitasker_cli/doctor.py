@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aitasker_cli import __version__, auth
-from aitasker_cli.config import Settings, config_path, is_loopback, load_profile
+from aitasker_cli.config import Settings, config_path, is_loopback
 from aitasker_cli.errors import AitaskerError, AuthError
 
 CLOCK_SKEW_LIMIT_SECONDS = 300.0
@@ -35,8 +35,17 @@ Probe = Callable[[], "datetime | None"]
 """One authenticated request to the API; returns the server's clock from its Date header."""
 
 
-def run_checks(settings: Settings, probe: Probe) -> list[Check]:
-    """Every check, in the order a person would look: install, config, token, network."""
+def run_checks(load_settings: Callable[[], Settings], probe: Probe) -> list[Check]:
+    """Every check, in the order a person would look: install, config, token, network.
+
+    Settings that cannot be loaded (a broken config file) end the list early: every later
+    check depends on them.
+    """
+    try:
+        settings = load_settings()
+    except AitaskerError as exc:
+        fix = exc.hint or f"Fix or remove {config_path()}."
+        return [_version(), Check("config", "fail", exc.message, fix, exc.exit_code)]
     checks = [_version(), _config(settings), _api_url(settings)]
     token_check, has_token = _token(settings)
     checks += [token_check, _keyring(token_check)]
@@ -57,12 +66,6 @@ def _config(settings: Settings) -> Check:
     path = config_path()
     if not path.exists():
         return Check("config", "ok", f"no {path}; profile '{settings.profile}' uses the defaults")
-    try:
-        load_profile(settings.profile)
-    except AitaskerError as exc:
-        return Check(
-            "config", "fail", exc.message, exc.hint or f"Fix or remove {path}.", exc.exit_code
-        )
     return Check("config", "ok", f"{path}, profile '{settings.profile}'")
 
 

@@ -1,6 +1,8 @@
-"""`aitasker doctor`: one line per check of this setup; exit 1 when a check fails."""
+"""`aitasker doctor`: one line per check of this setup; a failed check sets the exit code."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from aitasker_cli import doctor, render
 from aitasker_cli.cli.common import Common, api_command, connect
@@ -17,9 +19,18 @@ CHECKS = render.View(
 @api_command
 def command(common: Common) -> None:
     """Check the installation, config, token, keyring, API and clock, and say what to fix."""
-    with connect(common) as session:
-        checks = doctor.run_checks(session.settings, session.client.verify_token)
-        render.show_many((check.as_dict() for check in checks), CHECKS, session.output)
+
+    def probe() -> datetime | None:
+        with connect(common) as session:
+            return session.client.verify_token()
+
+    checks = doctor.run_checks(common.settings, probe)
+    try:
+        chosen = common.settings().output
+    except AitaskerError:  # a broken config file is itself one of the checks
+        chosen = common.output.value if common.output else None
+    output = render.output_options(chosen, common.fields, no_color=common.no_color)
+    render.show_many((check.as_dict() for check in checks), CHECKS, output)
     failed = [check for check in checks if check.status == "fail"]
     if failed:
         problem = AitaskerError(

@@ -1,0 +1,124 @@
+"""`aitasker doctor`: one line per check, and an exit code that names the first failure."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring
+import pytest
+import respx
+from keyring.backends import fail
+
+VERIFY = "/api/v1/workspaces"
+
+
+def by_check(result: Any) -> dict[str, dict[str, Any]]:
+    return {check["check"]: check for check in result.json()}
+
+
+def test_a_healthy_setup(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(VERIFY).mock(
+        return_value=httpx.Response(
+            200, json=[], headers={"Date": email.utils.formatdate(time.time(), usegmt=True)}
+        )
+    )
+
+    result = run("doctor", "-o", "json")
+
+    assert result.exit_code == 0, result.stderr
+    checks = by_check(result)
+    assert list(checks) == ["version", "config", "api_url", "token", "keyring", "api", "clock"]
+    assert {c["status"] for c in checks.values()} == {"ok"}
+    assert "AITASKER_TOKEN" in checks["token"]["detail"]
+    assert "MemoryKeyring" in checks["keyring"]["detail"]
+
+
+def test_one_line_per_check_in_tsv(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(VERIFY).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("doctor", "-o", "tsv")
+
+    assert [line.split("\t")[:2] for line in result.stdout.splitlines()][:3] == [
+        ["version", "ok"],
+        ["config", "ok"],
+        ["api_url", "ok"],
+    ]
+    assert len(result.stdout.splitlines()) == 7
+
+
+def test_no_token_and_no_keyring(run: Any, api: respx.MockRouter) -> None:
+    keyring.set_keyring(fail.Keyring())
+
+    result = run("doctor", "-o", "json")
+
+    assert result.exit_code == 4
+    checks = by_check(result)
+    assert checks["token"]["status"] == "fail" and "aitasker auth login" in checks["token"]["fix"]
+    assert checks["keyring"]["status"] == "fail" and "gnome-keyring" in checks["keyring"]["fix"]
+    assert "api" not in checks and not api.calls
+    assert "2 check(s) failed: token, keyring" in result.stderr
+
+
+def test_missing_keyring_is_only_a_warning_with_an_env_token(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    keyring.set_keyring(fail.Keyring())
+    api.get(VERIFY).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("doctor", "-o", "json")
+
+    assert result.exit_code == 0
+    assert by_check(result)["keyring"]["status"] == "warn"
+
+
+@pytest.mark.parametrize(
+    ("failure", "code", "text"),
+    [
+        (httpx.ConnectError("refused"), 7, "cannot reach"),
+        (httpx.Response(401, json={"detail": "Invalid token"}), 4, "Invalid token"),
+    ],
+)
+def test_unreachable_api_or_refused_token(
+    run: Any, api: respx.MockRouter, logged_in: str, failure: Any, code: int, text: str
+) -> None:
+    api.get(VERIFY).mock(side_effect=[failure])
+
+    result = run("doctor", "-o", "json", "--retries", "0")
+
+    assert result.exit_code == code
+    assert text in by_check(result)["api"]["detail"]
+
+
+def test_clock_skew(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    an_hour_ahead = email.utils.formatdate(time.time() + 3600, usegmt=True)
+    api.get(VERIFY).mock(return_value=httpx.Response(200, json=[], headers={"Date": an_hour_ahead}))
+
+    result = run("doctor", "-o", "json")
+
+    clock = by_check(result)["clock"]
+    assert clock["status"] == "fail" and re.search(r"-3[56]\d\d s off", clock["detail"])
+    assert "NTP" in clock["fix"]
+    assert result.exit_code == 1
+
+
+def test_malformed_config(run: Any, api: respx.MockRouter, logged_in: str, tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text("[profiles.default\n")
+    api.get(VERIFY).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("doctor", "-o", "json")
+
+    assert result.exit_code == 2
+    assert by_check(result)["config"]["status"] == "fail"
+
+
+def test_doctor_on_the_sandbox(run: Any) -> None:
+    result = run("--sandbox", "doctor", "-o", "json")
+
+    assert result.exit_code == 0, result.stderr
+    assert by_check(result)["api_url"]["detail"].startswith("the embedded sandbox")
