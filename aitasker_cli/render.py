@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aitasker_cli.errors import AitaskerError, OutputClosed, UsageError
+from aitasker_cli.views import View
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,17 +45,6 @@ _TOKEN_LIKE = (
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _COLUMN_GAP = 3  # rich's padding between SIMPLE_HEAD columns
 _STATUS_STYLES = {"active": "green", "paused": "yellow", "cancelled": "red", "failed": "red"}
-
-
-class View(NamedTuple):
-    """How one kind of resource is shown."""
-
-    noun: str
-    plural: str
-    columns: tuple[str, ...]
-    """Default fields of list rows (and of a single item in tsv/csv)."""
-    detail: tuple[str, ...]
-    """Default fields of a single item in a table; with `columns`, the fields known to exist."""
 
 
 class Output(NamedTuple):

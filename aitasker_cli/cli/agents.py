@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import render
+from aitasker_cli import views
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
@@ -17,21 +17,11 @@ from aitasker_cli.cli.common import (
     api_command,
     connect,
     page_limit,
+    render,
 )
 from aitasker_cli.errors import PartialFailure, UsageError
 
 app = typer.Typer(no_args_is_help=True)
-
-AGENTS = render.View(
-    noun="agent",
-    plural="agents",
-    columns=("id", "display_name", "agent_type", "status", "tier", "updated_at"),
-    detail=(
-        "id", "display_name", "persona_name", "agent_type", "status", "tier",
-        "workspace.id", "workspace.name", "team_id", "team_type", "hired_at", "paused_at",
-        "cancelled_at", "created_at", "updated_at", "user_id", "stripe_subscription_id", "config",
-    ),
-)  # fmt: skip
 
 
 def _complete_agent_id(incomplete: str) -> list[tuple[str, str]]:
@@ -97,7 +87,7 @@ def list_agents(
     with connect(common) as session:
         agents = session.client.list_agents(status=status, limit=page_limit(limit, all_pages))
         listed = cache.remembering("agents", (agent.raw for agent in agents))
-        render.show_many(listed, AGENTS, session.output)
+        render.show_many(listed, views.AGENTS, session.output)
 
 
 @app.command("show")
@@ -105,7 +95,7 @@ def list_agents(
 def show_agent(common: Common, agent_id: AgentIdArg) -> None:
     """Show one hired agent with its workspace."""
     with connect(common) as session:
-        render.show(session.client.get_agent(agent_id).raw, AGENTS, session.output)
+        render.show(session.client.get_agent(agent_id).raw, views.AGENTS, session.output)
 
 
 def _status_command(verb: str, summary: str) -> None:
@@ -153,13 +143,13 @@ def change_status(
         return agent.raw
 
     if len(agent_ids) == 1 and not stdin:
-        render.show(act(agent_ids[0]), AGENTS, session.output)
+        render.show(act(agent_ids[0]), views.AGENTS, session.output)
         return
     if not agent_ids and not stdin:
         raise UsageError(f"nothing to {verb}", hint="Pass AGENT_ID arguments, or --stdin.")
     ids = bulk.read_ids(agent_ids, sys.stdin.read() if stdin else None)
     run = bulk.BulkRun(ids, act, concurrency)
-    results = render.BulkResults(AGENTS, session.output, ids)
+    results = render.BulkResults(views.AGENTS, session.output, ids)
     failed = 0
     try:
         with render.progress(len(ids), f"{verb} agents", session.output) as step:

@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from aitasker_cli import render
-from aitasker_cli.cli.common import Common, api_command, connect
+from aitasker_cli.cli.common import Common, api_command, connect, render
 from aitasker_cli.errors import UsageError
 
 PathArg = Annotated[

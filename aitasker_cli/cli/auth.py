@@ -8,18 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from aitasker_cli import auth, render
-from aitasker_cli.cli.common import Common, api_command, connect
+from aitasker_cli import auth, views
+from aitasker_cli.cli.common import Common, api_command, connect, render
 from aitasker_cli.errors import AitaskerError, AuthError, UsageError
 
 app = typer.Typer(no_args_is_help=True)
-
-STATUS = render.View(
-    noun="login",
-    plural="logins",
-    columns=("profile", "api_url", "source", "location", "kind", "expires_at", "verified"),
-    detail=("profile", "api_url", "source", "location", "kind", "expires_at", "verified"),
-)
 
 
 @app.command("login")
@@ -104,7 +97,7 @@ def status(
             else None,
             "verified": verified,
         }
-        render.show(report, STATUS, session.output)
+        render.show(report, views.LOGIN_STATUS, session.output)
         if failure is not None:
             raise failure
 

@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import inspect
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from enum import Enum
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
 from aitasker_cli.errors import UsageError
 
+
+def _lazy_module(name: str) -> ModuleType:
+    """The module `name`, whose code runs only when one of its attributes is first used.
+
+    Command modules name `render` at the top but only use it when a command runs; --help
+    and TAB then never pay for loading it.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 # Loaded when a command runs, not when the app is built: `--help` and TAB stay fast.
 if TYPE_CHECKING:
+    from aitasker_cli import render as render  # re-exported, loaded lazily below
     from aitasker_cli.client import ApiClient
     from aitasker_cli.config import Settings
     from aitasker_cli.render import Output
+else:
+    render = _lazy_module("aitasker_cli.render")
 
 
 class OutputFormat(str, Enum):
@@ -217,7 +241,6 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
     Looking the token up late means a malformed ID or option fails as a usage error (exit 2)
     even when no token is configured. `token` replaces the stored one (for `auth login`).
     """
-    from aitasker_cli import render
     from aitasker_cli.client import ApiClient
 
     settings = common.settings()
@@ -252,7 +275,7 @@ def sandbox_app() -> Any:
 
 def bearer_token(settings: Settings) -> str:
     """The resolved token, registered with render so it can never be printed."""
-    from aitasker_cli import auth, render
+    from aitasker_cli import auth
 
     token = auth.resolve_token(settings)
     if token.source != "sandbox":  # the sandbox's token is public and would mask real data

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aitasker_cli import doctor, render
-from aitasker_cli.cli.common import Common, api_command, connect
+from aitasker_cli import doctor, views
+from aitasker_cli.cli.common import Common, api_command, connect, render
 from aitasker_cli.errors import AitaskerError, ExitCode
-
-CHECKS = render.View(
-    noun="check",
-    plural="checks",
-    columns=("check", "status", "detail", "fix"),
-    detail=("check", "status", "detail", "fix"),
-)
 
 
 @api_command
@@ -30,7 +23,7 @@ def command(common: Common) -> None:
     except AitaskerError:  # a broken config file is itself one of the checks
         chosen = common.output.value if common.output else None
     output = render.output_options(chosen, common.fields, no_color=common.no_color)
-    render.show_many((check.as_dict() for check in checks), CHECKS, output)
+    render.show_many((check.as_dict() for check in checks), views.CHECKS, output)
     failed = [check for check in checks if check.status == "fail"]
     if failed:
         problem = AitaskerError(

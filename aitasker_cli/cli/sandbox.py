@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from aitasker_cli import render
+from aitasker_cli.cli.common import render
 from aitasker_cli.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import render
+from aitasker_cli import views
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
@@ -15,57 +15,10 @@ from aitasker_cli.cli.common import (
     api_command,
     connect,
     page_limit,
+    render,
 )
 
 app = typer.Typer(no_args_is_help=True)
-
-WORKSPACES = render.View(
-    noun="workspace",
-    plural="workspaces",
-    columns=("id", "name", "status", "hired_agent_id", "last_active_at"),
-    detail=(
-        "id",
-        "name",
-        "status",
-        "hired_agent_id",
-        "hired_agent.display_name",
-        "hired_agent.status",
-        "last_active_at",
-        "created_at",
-        "updated_at",
-        "user_id",
-        "settings",
-        "metrics_cache",
-        "integration_credentials",
-    ),
-)
-
-TASKS = render.View(
-    noun="task",
-    plural="tasks",
-    columns=("id", "title", "status", "priority", "skill_slug", "cost_usd", "created_at"),
-    detail=(
-        "id",
-        "title",
-        "description",
-        "status",
-        "priority",
-        "skill_slug",
-        "schedule_type",
-        "trigger",
-        "approval_level",
-        "approved_by",
-        "approved_at",
-        "proposed_actions",
-        "output_data",
-        "cost_usd",
-        "started_at",
-        "completed_at",
-        "created_at",
-        "workspace_id",
-        "hired_agent_id",
-    ),
-)
 
 
 def _complete_workspace_id(incomplete: str) -> list[tuple[str, str]]:
@@ -95,7 +48,7 @@ def list_workspaces(
     with connect(common) as session:
         found = session.client.list_workspaces(status=status, limit=page_limit(limit, all_pages))
         listed = cache.remembering("workspaces", (workspace.raw for workspace in found))
-        render.show_many(listed, WORKSPACES, session.output)
+        render.show_many(listed, views.WORKSPACES, session.output)
 
 
 @app.command("show")
@@ -103,7 +56,9 @@ def list_workspaces(
 def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
     """Show one workspace with its hired agent."""
     with connect(common) as session:
-        render.show(session.client.get_workspace(workspace_id).raw, WORKSPACES, session.output)
+        render.show(
+            session.client.get_workspace(workspace_id).raw, views.WORKSPACES, session.output
+        )
 
 
 @app.command("tasks")
@@ -120,4 +75,4 @@ def list_tasks(
         tasks = session.client.list_workspace_tasks(
             workspace_id, status=status, limit=page_limit(limit, all_pages)
         )
-        render.show_many((task.raw for task in tasks), TASKS, session.output)
+        render.show_many((task.raw for task in tasks), views.TASKS, session.output)

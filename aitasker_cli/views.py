@@ -1,0 +1,94 @@
+"""How each kind of resource is shown: its list columns and its detail fields.
+
+Kept apart from render so that command modules can name their views without loading the
+output machinery, which --help and TAB never need.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class View(NamedTuple):
+    """How one kind of resource is shown."""
+
+    noun: str
+    plural: str
+    columns: tuple[str, ...]
+    """Default fields of list rows (and of a single item in tsv/csv)."""
+    detail: tuple[str, ...]
+    """Default fields of a single item in a table; with `columns`, the fields known to exist."""
+
+
+AGENTS = View(
+    noun="agent",
+    plural="agents",
+    columns=("id", "display_name", "agent_type", "status", "tier", "updated_at"),
+    detail=(
+        "id", "display_name", "persona_name", "agent_type", "status", "tier",
+        "workspace.id", "workspace.name", "team_id", "team_type", "hired_at", "paused_at",
+        "cancelled_at", "created_at", "updated_at", "user_id", "stripe_subscription_id", "config",
+    ),
+)  # fmt: skip
+
+WORKSPACES = View(
+    noun="workspace",
+    plural="workspaces",
+    columns=("id", "name", "status", "hired_agent_id", "last_active_at"),
+    detail=(
+        "id",
+        "name",
+        "status",
+        "hired_agent_id",
+        "hired_agent.display_name",
+        "hired_agent.status",
+        "last_active_at",
+        "created_at",
+        "updated_at",
+        "user_id",
+        "settings",
+        "metrics_cache",
+        "integration_credentials",
+    ),
+)
+
+TASKS = View(
+    noun="task",
+    plural="tasks",
+    columns=("id", "title", "status", "priority", "skill_slug", "cost_usd", "created_at"),
+    detail=(
+        "id",
+        "title",
+        "description",
+        "status",
+        "priority",
+        "skill_slug",
+        "schedule_type",
+        "trigger",
+        "approval_level",
+        "approved_by",
+        "approved_at",
+        "proposed_actions",
+        "output_data",
+        "cost_usd",
+        "started_at",
+        "completed_at",
+        "created_at",
+        "workspace_id",
+        "hired_agent_id",
+    ),
+)
+
+LOGIN_STATUS = View(
+    noun="login",
+    plural="logins",
+    columns=("profile", "api_url", "source", "location", "kind", "expires_at", "verified"),
+    detail=("profile", "api_url", "source", "location", "kind", "expires_at", "verified"),
+)
+
+CHECKS = View(
+    noun="check",
+    plural="checks",
+    columns=("check", "status", "detail", "fix"),
+    detail=("check", "status", "detail", "fix"),
+)
