@@ -18,8 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aitasker_cli.config import Settings, config_dir
+from aitasker_cli.config import Settings
 from aitasker_cli.errors import AuthError, UsageError
+from aitasker_cli.paths import config_dir
 
 TOKEN_ENV = "AITASKER_TOKEN"
 KEYRING_TIMEOUT_SECONDS = 3.0

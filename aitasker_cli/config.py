@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,8 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aitasker_cli.errors import UsageError
+from aitasker_cli.paths import config_dir
 
-APP_NAME = "aitasker"
 DEFAULT_API_URL = "https://api.aitasker.co"
 SANDBOX_API_URL = "http://sandbox.localhost"
 """What the in-process sandbox is called; no request to it ever leaves the process."""
@@ -24,50 +22,8 @@ OUTPUT_FORMATS = ("table", "json", "ndjson", "csv", "tsv", "id")
 PROFILE_KEYS = ("api_url", "output")
 
 
-def config_dir() -> Path:
-    """`$AITASKER_CONFIG_DIR`, else the platform's per-user config folder for aitasker."""
-    override = os.environ.get("AITASKER_CONFIG_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-        return Path(base) / APP_NAME
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_NAME
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / APP_NAME
-
-
 def config_path() -> Path:
     return config_dir() / "config.toml"
-
-
-def cache_dir() -> Path:
-    """`$AITASKER_CACHE_DIR`, else the platform's per-user cache folder for aitasker."""
-    override = os.environ.get("AITASKER_CACHE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / APP_NAME / "cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / APP_NAME
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / APP_NAME
-
-
-def sandbox_dir() -> Path:
-    """`$AITASKER_SANDBOX_DIR`, else the platform's per-user data folder for aitasker."""
-    override = os.environ.get("AITASKER_SANDBOX_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / APP_NAME / "sandbox"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_NAME / "sandbox"
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / APP_NAME / "sandbox"
 
 
 @dataclass(frozen=True)
@@ -187,6 +143,8 @@ def check_api_url(url: str) -> str:
 def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

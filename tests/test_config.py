@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import config
+from aitasker_cli import config, paths
 from tests.conftest import agent
 
 STAGING = "https://staging.aitasker.co"
@@ -128,4 +128,4 @@ def test_config_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("AITASKER_CONFIG_DIR")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
 
-    assert config.config_dir() == tmp_path / "aitasker"
+    assert paths.config_dir() == tmp_path / "aitasker"

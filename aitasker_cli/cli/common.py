@@ -146,7 +146,7 @@ VALUE_OPTIONS = ("--api-url", "--profile", "--output", "-o", "--fields", "--time
 """The common options that take a value (the word after them is not a command name)."""
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: a frozen dataclass costs start-up time on every TAB
 class Common:
     """The values of the contract's common options, as given by flag or env (None if not)."""
 
@@ -227,7 +227,7 @@ def page_limit(limit: int | None, all_pages: bool) -> int | None:
     return None if all_pages else (limit or PAGE_SIZE)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Session:
     settings: Settings
     output: Output
@@ -266,7 +266,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
 
 def sandbox_app() -> Any:
     """The sandbox API over the state shared by every `--sandbox` invocation."""
-    from aitasker_cli.config import sandbox_dir
+    from aitasker_cli.paths import sandbox_dir
     from aitasker_cli.sandbox.app import SandboxApp
     from aitasker_cli.sandbox.store import FileStore
 

@@ -88,7 +88,7 @@ def serve(
 @app.command("reset")
 def reset(agents: AgentsOpt = None) -> None:
     """Put the --sandbox state back to the demo fleet."""
-    from aitasker_cli.config import sandbox_dir
+    from aitasker_cli.paths import sandbox_dir
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS
     from aitasker_cli.sandbox.store import FileStore
 

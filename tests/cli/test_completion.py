@@ -156,6 +156,6 @@ def test_a_broken_cache_means_no_candidates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AITASKER_CACHE_DIR", str(tmp_path))
-    (tmp_path / "completion.json").write_text("{broken")
+    (tmp_path / "completion.tsv").write_bytes(b"\xff\xfe broken\tline")
 
     assert cache.candidates("agents", "") == []
