@@ -154,8 +154,7 @@ class ApiClient:
         """Every page of a limit/offset listing under the API URL (`aitasker api --paginate`)."""
         page_size = int(params["limit"]) if params.get("limit", "").isdigit() else PAGE_SIZE
         rest = {key: value for key, value in params.items() if key not in ("limit", "offset")}
-        del headers  # pages are plain GETs; extra headers apply to single requests only
-        return self._pages("GET", path, rest, None, page_size=max(page_size, 1))
+        return self._pages("GET", path, rest, None, page_size=max(page_size, 1), headers=headers)
 
     def verify_token(self) -> datetime | None:
         """One cheap authenticated GET: AuthError if the token is refused (401).
@@ -209,6 +208,7 @@ class ApiClient:
         params: Mapping[str, Any],
         limit: int | None,
         page_size: int = PAGE_SIZE,
+        headers: Mapping[str, str] | None = None,
     ) -> Iterator[list[Any]]:
         """Follow limit/offset pages until `limit` items, an empty page, or a short page.
 
@@ -220,7 +220,9 @@ class ApiClient:
         while limit is None or delivered < limit:
             size = page_size if limit is None else min(page_size, limit - delivered)
             page = _decode(
-                self._send(method, url, params={**params, "limit": size, "offset": offset})
+                self._send(
+                    method, url, params={**params, "limit": size, "offset": offset}, headers=headers
+                )
             )
             if not isinstance(page, list):
                 raise _shape_error(f"a {type(page).__name__} where a list was expected")

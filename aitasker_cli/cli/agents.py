@@ -15,6 +15,7 @@ from aitasker_cli.cli.common import (
     Session,
     StatusOpt,
     api_command,
+    cached_ids,
     connect,
     page_limit,
     render,
@@ -24,18 +25,12 @@ from aitasker_cli.errors import PartialFailure, UsageError
 app = typer.Typer(no_args_is_help=True)
 
 
-def _complete_agent_id(incomplete: str) -> list[tuple[str, str]]:
-    from aitasker_cli import cache
-
-    return cache.candidates("agents", incomplete)
-
-
 AgentIdArg = Annotated[
     str,
     typer.Argument(
         metavar="AGENT_ID",
         help="The hired agent's ID (a UUID).",
-        autocompletion=_complete_agent_id,
+        autocompletion=cached_ids("agents"),
     ),
 ]
 AgentIdsArg = Annotated[
@@ -44,7 +39,7 @@ AgentIdsArg = Annotated[
         metavar="AGENT_ID",
         help="One or more hired agents' IDs (UUIDs).",
         show_default=False,
-        autocompletion=_complete_agent_id,
+        autocompletion=cached_ids("agents"),
     ),
 ]
 StdinOpt = Annotated[

@@ -212,6 +212,17 @@ def api_command(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def cached_ids(kind: str) -> Callable[[str], list[tuple[str, str]]]:
+    """A completion callback offering the IDs of the `kind` that list commands last showed."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        from aitasker_cli import cache
+
+        return cache.candidates(kind, incomplete)
+
+    return complete
+
+
 def _typed(context: typer.Context, name: str) -> bool:
     """Whether the option was given on the command line (not by env var or default)."""
     source = context.get_parameter_source(name)

@@ -13,6 +13,7 @@ from aitasker_cli.cli.common import (
     LimitOpt,
     StatusOpt,
     api_command,
+    cached_ids,
     connect,
     page_limit,
     render,
@@ -21,18 +22,12 @@ from aitasker_cli.cli.common import (
 app = typer.Typer(no_args_is_help=True)
 
 
-def _complete_workspace_id(incomplete: str) -> list[tuple[str, str]]:
-    from aitasker_cli import cache
-
-    return cache.candidates("workspaces", incomplete)
-
-
 WorkspaceIdArg = Annotated[
     str,
     typer.Argument(
         metavar="WORKSPACE_ID",
         help="The workspace's ID (a UUID).",
-        autocompletion=_complete_workspace_id,
+        autocompletion=cached_ids("workspaces"),
     ),
 ]
 

@@ -31,6 +31,14 @@ AGENT_FIELDS = (
 """HiredAgentResponse: what a workspace shows of its agent (no workspace or team fields)."""
 
 
+MOVES: dict[str, tuple[str, dict[str, bool]]] = {
+    "paused": ("paused", {"paused_at": True}),
+    "active": ("active", {"paused_at": False}),
+    "cancelled": ("archived", {"cancelled_at": True}),
+}
+"""For each agent status: its workspace's status, and the timestamps set (True) or cleared."""
+
+
 class ApiProblem(Exception):
     """An error response in FastAPI's shape: `{"detail": ...}` with an HTTP status."""
 
@@ -70,32 +78,26 @@ class Fleet:
         return self._with_workspace(self._agent(agent_id))
 
     def pause(self, agent_id: str) -> dict[str, Any]:
-        """Pausing a paused agent changes nothing: the call is idempotent, so retries are safe."""
-        agent = self._agent(agent_id)
-        if agent["status"] == "cancelled":
-            raise ApiProblem(409, "Cancelled agents cannot be paused")
-        if agent["status"] != "paused":
-            now = _now()
-            agent.update(status="paused", paused_at=now, updated_at=now)
-            self._workspace_of(agent).update(status="paused", updated_at=now)
-        return self._with_workspace(agent)
+        return self._move(agent_id, "paused", refusal="Cancelled agents cannot be paused")
 
     def resume(self, agent_id: str) -> dict[str, Any]:
-        agent = self._agent(agent_id)
-        if agent["status"] == "cancelled":
-            raise ApiProblem(409, "Cancelled agents cannot be resumed")
-        if agent["status"] != "active":
-            now = _now()
-            agent.update(status="active", paused_at=None, updated_at=now)
-            self._workspace_of(agent).update(status="active", updated_at=now)
-        return self._with_workspace(agent)
+        return self._move(agent_id, "active", refusal="Cancelled agents cannot be resumed")
 
     def cancel(self, agent_id: str) -> dict[str, Any]:
+        return self._move(agent_id, "cancelled", refusal=None)
+
+    def _move(self, agent_id: str, status: str, *, refusal: str | None) -> dict[str, Any]:
+        """Give the agent `status`; a move to where it already is changes nothing, so a
+        retried pause or resume is safe (idempotent). A cancelled agent stays cancelled."""
         agent = self._agent(agent_id)
-        if agent["status"] != "cancelled":
+        if agent["status"] == "cancelled" and refusal:
+            raise ApiProblem(409, refusal)
+        if agent["status"] != status:
             now = _now()
-            agent.update(status="cancelled", cancelled_at=now, updated_at=now)
-            self._workspace_of(agent).update(status="archived", updated_at=now)
+            workspace_status, stamps = MOVES[status]
+            agent.update({key: now if stamp else None for key, stamp in stamps.items()})
+            agent.update(status=status, updated_at=now)
+            self._workspace_of(agent).update(status=workspace_status, updated_at=now)
         return self._with_workspace(agent)
 
     def hire(self, body: dict[str, Any]) -> dict[str, Any]:

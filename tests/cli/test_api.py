@@ -106,7 +106,7 @@ def test_paginate_collects_or_streams(run: Any, api: respx.MockRouter, logged_in
 
     route = api.get(AGENTS).mock(side_effect=pages)
 
-    collected = run("api", AGENTS, "--paginate", "-f", "status=active")
+    collected = run("api", AGENTS, "--paginate", "-f", "status=active", "-H", "X-Trace: t1")
     streamed = run("api", AGENTS, "--paginate", "-o", "ndjson", "-f", "limit=40")
 
     assert collected.json() == fleet
@@ -114,6 +114,7 @@ def test_paginate_collects_or_streams(run: Any, api: respx.MockRouter, logged_in
         a["id"] for a in fleet
     ]
     assert route.calls[0].request.url.params["status"] == "active"
+    assert route.calls[1].request.headers["x-trace"] == "t1"  # on every page
     assert {c.request.url.params["limit"] for c in route.calls[-4:]} == {"40"}
 
 
