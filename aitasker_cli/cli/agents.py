@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -21,9 +22,6 @@ from aitasker_cli.cli.common import (
     render,
 )
 from aitasker_cli.errors import PartialFailure, UsageError
-
-app = typer.Typer(no_args_is_help=True)
-
 
 AgentIdArg = Annotated[
     str,
@@ -71,7 +69,6 @@ ConcurrencyOpt = Annotated[
 ]
 
 
-@app.command("list")
 @api_command
 def list_agents(
     common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
@@ -85,7 +82,6 @@ def list_agents(
         render.show_many(listed, views.AGENTS, session.output)
 
 
-@app.command("show")
 @api_command
 def show_agent(common: Common, agent_id: AgentIdArg) -> None:
     """Show one hired agent with its workspace."""
@@ -93,10 +89,9 @@ def show_agent(common: Common, agent_id: AgentIdArg) -> None:
         render.show(session.client.get_agent(agent_id).raw, views.AGENTS, session.output)
 
 
-def _status_command(verb: str, summary: str) -> None:
-    """Register `agents pause` or `agents resume`: the same options, another target status."""
+def _status_command(verb: str, summary: str) -> Callable[..., None]:
+    """`agents pause` or `agents resume`: the same options, another target status."""
 
-    @app.command(verb, help=summary)
     @api_command
     def command(
         common: Common,
@@ -110,9 +105,9 @@ def _status_command(verb: str, summary: str) -> None:
             timeout = wait_timeout if wait else None
             change_status(session, verb, agent_ids or [], stdin, timeout, concurrency)
 
+    command.__doc__ = summary
+    return command
 
-_status_command("pause", "Pause hired agents; prints each agent after the call.")
-_status_command("resume", "Resume paused hired agents; prints each agent after the call.")
 
 TARGET = {"pause": "paused", "resume": "active"}
 
@@ -162,3 +157,14 @@ def change_status(
     if failed:
         raise PartialFailure(summary, hint="Each failed item's result says why.")
     render.message(summary + ".")
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "list": list_agents,
+    "show": show_agent,
+    "pause": _status_command("pause", "Pause hired agents; prints each agent after the call."),
+    "resume": _status_command(
+        "resume", "Resume paused hired agents; prints each agent after the call."
+    ),
+}
+"""The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""

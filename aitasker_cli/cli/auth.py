@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -12,10 +13,7 @@ from aitasker_cli import auth, views
 from aitasker_cli.cli.common import Common, api_command, connect, render
 from aitasker_cli.errors import AitaskerError, AuthError, UsageError
 
-app = typer.Typer(no_args_is_help=True)
 
-
-@app.command("login")
 @api_command
 def login(
     common: Common,
@@ -49,7 +47,6 @@ def login(
             render.warning(f"{auth.TOKEN_ENV} is set and is used instead of the stored token.")
 
 
-@app.command("logout")
 @api_command
 def logout(common: Common) -> None:
     """Remove the stored token of this profile and API host."""
@@ -64,7 +61,6 @@ def logout(common: Common) -> None:
         render.warning(f"{auth.TOKEN_ENV} is still set in this environment.")
 
 
-@app.command("status")
 @api_command
 def status(
     common: Common,
@@ -102,7 +98,6 @@ def status(
             raise failure
 
 
-@app.command("token")
 @api_command
 def token(common: Common) -> None:
     """Print the token this profile would send, for use in other tools."""
@@ -124,3 +119,12 @@ def _read_token(with_token: bool) -> str:
             hint="Pipe the token in with --with-token, or set AITASKER_TOKEN.",
         )
     return auth.check_token(render.prompt_secret("Paste your AITasker API token: "))
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "login": login,
+    "logout": logout,
+    "status": status,
+    "token": token,
+}
+"""The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""

@@ -26,6 +26,6 @@ def command(shell: Annotated[Shell, typer.Argument(help="Which shell.")]) -> Non
 
     os.environ[COMPLETE_VAR] = f"source_{shell.value}"
     try:
-        build_app(None)(args=[], prog_name="aitasker")
+        build_app([])(args=[], prog_name="aitasker")
     finally:
         del os.environ[COMPLETE_VAR]

@@ -26,11 +26,11 @@ COMMANDS = {
 GROUPS = ("agents", "workspaces", "auth", "sandbox")
 
 
-def build_app(wanted: str | None) -> typer.Typer:
-    """The `aitasker` app, with only the `wanted` command's module loaded.
+def build_app(wanted: list[str]) -> typer.Typer:
+    """The `aitasker` app, with only the `wanted` command (and subcommand) really built.
 
     Building every command's parameters costs start-up time on each run and each TAB, so the
-    others are stand-ins that carry only their name and help: enough for `aitasker --help`,
+    others are stand-ins that carry only their name and help: enough for `--help` listings,
     for "No such command", and for completing command names.
     """
     app = typer.Typer(
@@ -46,10 +46,16 @@ def build_app(wanted: str | None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
+    command, subcommand = [*wanted, None, None][:2]
     for name, summary in COMMANDS.items():
-        module = importlib.import_module(f"aitasker_cli.cli.{name}") if name == wanted else None
+        module = importlib.import_module(f"aitasker_cli.cli.{name}") if name == command else None
         if name in GROUPS:
-            group = module.app if module else typer.Typer()
+            group = typer.Typer(no_args_is_help=True)
+            for sub_name, function in (module.COMMANDS if module else {}).items():
+                real = sub_name == subcommand
+                group.command(sub_name, help=None if real else function.__doc__)(
+                    function if real else _stand_in
+                )
             app.add_typer(group, name=name, help=summary)
         else:
             app.command(name, help=summary)(module.command if module else _stand_in)
@@ -84,11 +90,12 @@ def root(
     """
 
 
-def requested_command(args: list[str]) -> str | None:
-    """The command name in ARGV, or in the words of a shell's completion request."""
+def requested_words(args: list[str]) -> list[str]:
+    """The command and subcommand names in ARGV, or in a shell's completion request."""
     if os.environ.get("_AITASKER_COMPLETE"):
         words = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS", "")
         args = words.split()[1:]
+    names: list[str] = []
     expects_value = False
     for arg in args:
         if expects_value:
@@ -96,8 +103,10 @@ def requested_command(args: list[str]) -> str | None:
         elif arg in VALUE_OPTIONS:
             expects_value = True
         elif not arg.startswith("-"):
-            return arg
-    return None
+            names.append(arg)
+            if len(names) == 2:
+                break
+    return names
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or os.environ.get("AITASKER_DEBUG", "") not in ("", "0", "false")
     _tolerate_unencodable_output()
     try:
-        build_app(requested_command(args))(args=args, prog_name="aitasker")
+        build_app(requested_words(args))(args=args, prog_name="aitasker")
     except SystemExit as exit_:
         if exit_.code == ExitCode.INTERRUPTED:  # Typer's translation of Ctrl-C, silent
             _report(KeyboardInterrupt(), debug)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import errno
 import signal
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from aitasker_cli.cli.common import render
 from aitasker_cli.errors import UsageError
-
-app = typer.Typer(no_args_is_help=True)
 
 AgentsOpt = Annotated[
     int | None,
@@ -25,7 +24,6 @@ AgentsOpt = Annotated[
 ]
 
 
-@app.command("serve")
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
@@ -85,7 +83,6 @@ def serve(
         server.server_close()
 
 
-@app.command("reset")
 def reset(agents: AgentsOpt = None) -> None:
     """Put the --sandbox state back to the demo fleet."""
     from aitasker_cli.paths import sandbox_dir
@@ -101,3 +98,7 @@ def reset(agents: AgentsOpt = None) -> None:
 
 def _stop(_signal: int, _frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+COMMANDS: dict[str, Callable[..., None]] = {"serve": serve, "reset": reset}
+"""The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -19,9 +20,6 @@ from aitasker_cli.cli.common import (
     render,
 )
 
-app = typer.Typer(no_args_is_help=True)
-
-
 WorkspaceIdArg = Annotated[
     str,
     typer.Argument(
@@ -32,7 +30,6 @@ WorkspaceIdArg = Annotated[
 ]
 
 
-@app.command("list")
 @api_command
 def list_workspaces(
     common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
@@ -46,7 +43,6 @@ def list_workspaces(
         render.show_many(listed, views.WORKSPACES, session.output)
 
 
-@app.command("show")
 @api_command
 def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
     """Show one workspace with its hired agent."""
@@ -56,7 +52,6 @@ def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
         )
 
 
-@app.command("tasks")
 @api_command
 def list_tasks(
     common: Common,
@@ -71,3 +66,11 @@ def list_tasks(
             workspace_id, status=status, limit=page_limit(limit, all_pages)
         )
         render.show_many((task.raw for task in tasks), views.TASKS, session.output)
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "list": list_workspaces,
+    "show": show_workspace,
+    "tasks": list_tasks,
+}
+"""The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""
