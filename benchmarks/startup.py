@@ -11,6 +11,7 @@ with its ratio to the floor's (target: within 1.15x).
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import shutil
@@ -30,6 +31,11 @@ def main() -> None:
     aitasker = shutil.which("aitasker")
     if aitasker is None:
         sys.exit("aitasker is not on PATH; run the README's install command first")
+    # A wheel install byte-compiles the package, as pip did for Typer; an editable one under
+    # PYTHONDONTWRITEBYTECODE would compile it from source on every run, which users never pay.
+    import aitasker_cli
+
+    compileall.compile_dir(Path(aitasker_cli.__file__).parent, quiet=1)
     quiet = {k: v for k, v in os.environ.items() if not k.startswith(("AITASKER_", "_AITASKER"))}
     completion = {
         **quiet,
