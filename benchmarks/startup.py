@@ -62,8 +62,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; Python {platform.python_version()}; {runs} runs each")
     for name, samples in times.items():
         median, best = statistics.median(samples), min(samples)
-        print(f"{name:38} median {median * 1000:6.1f} ms {median / floor:5.2f}x the floor"
-              f"   fastest {best * 1000:6.1f} ms {best / floor_best:5.2f}x")
+        print(
+            f"{name:38} median {median * 1000:6.1f} ms {median / floor:5.2f}x the floor"
+            f"   fastest {best * 1000:6.1f} ms {best / floor_best:5.2f}x"
+        )
 
 
 if __name__ == "__main__":

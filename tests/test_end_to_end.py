@@ -6,6 +6,8 @@ A stub server plays the failures a real API can have; `aitasker sandbox serve` p
 from __future__ import annotations
 
 import json
+import os
+import pty
 import signal
 import subprocess
 import time
@@ -294,3 +296,34 @@ def test_stdin_pipeline_against_the_sandbox_server(tmp_path: Path) -> None:
     assert still_active.stdout == ""
     assert everything.returncode == 9  # the cancelled agents cannot be resumed
     assert "failed" in everything.stderr
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path: Path) -> None:
+    env = clean_env(AITASKER_SANDBOX_DIR=str(tmp_path))
+    ids = aitasker("--sandbox", "agents", "list", "--status", "active", "-o", "id", env=env).stdout
+    piped = aitasker("--sandbox", "agents", "pause", "--stdin", "-o", "id", env=env, stdin=ids)
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [installed_script(), "--sandbox", "agents", "resume", "--stdin", "-o", "json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+    ) as process:
+        os.close(follower)
+        out, _ = process.communicate(ids.encode(), timeout=60)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(leader)
+
+    assert "resume agents" not in piped.stderr and "%" not in piped.stderr
+    assert b"resume agents" in shown and b"100%" in shown
+    assert len(json.loads(out)) == len(ids.split())
