@@ -24,6 +24,8 @@ COMMANDS = {
 }
 """Every command under `aitasker`, with its help; each lives in aitasker_cli/cli/NAME.py."""
 GROUPS = ("agents", "workspaces", "auth", "sandbox")
+_FALSE = ("", "0", "false", "no", "off", "n", "f")
+"""What AITASKER_DEBUG may be set to and still mean off, as Typer reads booleans."""
 
 
 def build_app(wanted: list[str]) -> typer.Typer:
@@ -112,7 +114,7 @@ def requested_words(args: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every failure into one message and the contract's exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in args or os.environ.get("AITASKER_DEBUG", "") not in ("", "0", "false")
+    debug = "--debug" in args or os.environ.get("AITASKER_DEBUG", "").lower() not in _FALSE
     _tolerate_unencodable_output()
     try:
         build_app(requested_words(args))(args=args, prog_name="aitasker")

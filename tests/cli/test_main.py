@@ -157,3 +157,46 @@ def test_closed_stdout_ends_quietly(
 
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+def test_value_options_cover_every_common_option_that_takes_a_value() -> None:
+    from typing import get_args, get_type_hints
+
+    from aitasker_cli.cli.common import VALUE_OPTIONS, Common
+
+    declared: set[str] = set()
+    for hint in get_type_hints(Common, include_extras=True).values():
+        option = hint.__metadata__[0]
+        if get_args(hint)[0] is not bool:
+            declared |= {option.default, *(option.param_decls or ())}
+    assert declared == set(VALUE_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--profile", "agents", "workspaces", "list"], ["workspaces", "list"]),
+        (["-o", "json", "--sandbox", "agents", "pause", "x"], ["agents", "pause"]),
+        (["--output=json", "api", "/health"], ["api", "/health"]),
+        (["--help"], []),
+    ],
+)
+def test_the_command_to_load_is_found_past_the_options(argv: list[str], words: list[str]) -> None:
+    from aitasker_cli.cli.main import requested_words
+
+    assert requested_words(argv) == words
+
+
+def test_options_before_the_command_and_env_precedence(
+    run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AITASKER_OUTPUT", "json")
+    api.get(f"/api/v1/workspaces/agents/{AGENT_ID}").mock(
+        return_value=httpx.Response(200, json={"id": AGENT_ID, "status": "active"})
+    )
+
+    before = run("-o", "id", "agents", "show", AGENT_ID)
+    after_wins = run("-o", "id", "agents", "show", AGENT_ID, "-o", "tsv", "--fields", "status")
+
+    assert before.stdout == f"{AGENT_ID}\n"  # a typed flag beats the env var
+    assert after_wins.stdout == "active\n"
