@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -175,9 +175,11 @@ class ApiClient:
                 request_id=exc.request_id,
             ) from None
         try:
-            return parsedate_to_datetime(response.headers["date"])
+            server_time = parsedate_to_datetime(response.headers["date"])
         except (KeyError, TypeError, ValueError):
             return None
+        # "-0000" means "zone unknown" and parses naive; HTTP dates are UTC (RFC 9110).
+        return server_time if server_time.tzinfo else server_time.replace(tzinfo=timezone.utc)
 
     # --- plumbing -------------------------------------------------------------------------
 

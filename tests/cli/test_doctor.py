@@ -122,3 +122,16 @@ def test_doctor_on_the_sandbox(run: Any) -> None:
 
     assert result.exit_code == 0, result.stderr
     assert by_check(result)["api_url"]["detail"].startswith("the embedded sandbox")
+
+
+@pytest.mark.parametrize("date", ["Sat, 28 Nov 2026 23:00:00 -0000", "not a date", ""])
+def test_odd_date_headers_never_crash(
+    run: Any, api: respx.MockRouter, logged_in: str, date: str
+) -> None:
+    api.get(VERIFY).mock(return_value=httpx.Response(200, json=[], headers={"Date": date}))
+
+    result = run("doctor", "-o", "json")
+
+    assert result.exit_code in (0, 1)
+    assert "Traceback" not in result.stderr
+    assert by_check(result)["clock"]["status"] in ("ok", "warn", "fail")
