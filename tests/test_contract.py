@@ -130,6 +130,19 @@ CASES = [
     ),
     ("workspaces tasks unknown", ["workspaces", "tasks", MISSING], 3),
     ("auth status", ["auth", "status", "-o", "json"], 0),
+    (
+        "agents pause bulk --wait",
+        ["agents", "pause", ACTIVE[2], ACTIVE[3], "--wait", "-o", "ndjson"],
+        0,
+    ),
+    ("agents resume bulk", ["agents", "resume", ACTIVE[2], ACTIVE[3], CANCELLED[0]], 9),
+    (
+        "api GET --paginate",
+        ["api", "/api/v1/workspaces/agents", "--paginate", "-f", "status=paused"],
+        0,
+    ),
+    ("api POST", ["api", f"/api/v1/workspaces/agents/{ACTIVE[4]}/pause", "-X", "POST"], 0),
+    ("doctor", ["doctor", "-o", "json"], 0),
 ]
 
 
