@@ -15,6 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
@@ -173,7 +174,12 @@ class SandboxApp:
         payload = json.dumps(body, ensure_ascii=False).encode()
         start_response(
             f"{status} {HTTPStatus(status).phrase}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *headers],
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(payload))),
+                ("Date", formatdate(usegmt=True)),
+                *headers,
+            ],
         )
         return [payload]
 

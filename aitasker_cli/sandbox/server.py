@@ -83,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         body = b"".join(self.server.app(environ, start_response))
         code, _, reason = reply["status"].partition(" ")
-        self.send_response(int(code), reason)
+        self.send_response_only(int(code), reason)  # the app sends its own Date
         for name, value in reply["headers"]:
             self.send_header(name, value)
         self.end_headers()
