@@ -486,7 +486,7 @@ def test_concurrency_is_bounded_and_used(run: Any, api: respx.MockRouter, logged
     result = run("agents", "pause", *ids, "-o", "id", "--concurrency", "4")
 
     assert sorted(result.stdout.split()) == ids
-    assert peak == 4
+    assert 1 < peak <= 4  # used, and never more than asked for
 
 
 def test_ctrl_c_reports_every_item_then_exits_130(
