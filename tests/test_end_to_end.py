@@ -327,3 +327,22 @@ def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path: Path) -> None:
     assert "resume agents" not in piped.stderr and "%" not in piped.stderr
     assert b"resume agents" in shown and b"100%" in shown
     assert len(json.loads(out)) == len(ids.split())
+
+
+def test_api_and_doctor_against_the_sandbox_server(served_env: dict[str, str]) -> None:
+    listed = aitasker(
+        "api", "/api/v1/workspaces/agents", "--paginate", "-f", "status=cancelled", env=served_env
+    )
+    paused = aitasker(
+        "api", f"/api/v1/workspaces/agents/{ACTIVE[5]}/pause", "-X", "POST", env=served_env
+    )
+    missing = aitasker("api", f"/api/v1/workspaces/agents/{MISSING}", env=served_env)
+    doctor = aitasker("doctor", "-o", "json", env=served_env)
+
+    assert listed.returncode == 0
+    assert {agent["status"] for agent in json.loads(listed.stdout)} == {"cancelled"}
+    assert json.loads(paused.stdout)["status"] == "paused"
+    assert missing.returncode == 3
+    checks = {check["check"]: check["status"] for check in json.loads(doctor.stdout)}
+    assert doctor.returncode == 0, doctor.stderr
+    assert checks["api"] == "ok" and checks["clock"] == "ok"
