@@ -32,6 +32,7 @@ def login(
 ) -> None:
     """Store an API token for this profile and API host."""
     token = _read_token(with_token)
+    render.add_secret(token)  # from here on, no message can show it
     with connect(common, token=token) as session:
         verify = None if no_verify else session.client.verify_token
         where = auth.login(
