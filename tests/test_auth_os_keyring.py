@@ -124,15 +124,23 @@ def test_login_use_status_logout_with_the_secret_service(
     assert on_disk == []
 
 
-def test_a_hanging_keyring_gives_up_within_seconds(tmp_path: Path, loopback: LoopbackApi) -> None:
-    marker = tmp_path / "touched"
-    env = clean_env(
+@pytest.fixture
+def hanging_env(tmp_path: Path, loopback: LoopbackApi) -> dict[str, str]:
+    """The installed CLI's environment with a keyring that never answers, and touches
+    tmp_path/touched when it is consulted."""
+    return clean_env(
         PYTHON_KEYRING_BACKEND="tests.hanging_backend.HangingKeyring",
         PYTHONPATH=str(ROOT),
-        HANGING_KEYRING_MARKER=str(marker),
+        HANGING_KEYRING_MARKER=str(tmp_path / "touched"),
         AITASKER_API_URL=loopback.url,
         AITASKER_CONFIG_DIR=str(tmp_path / "c"),
     )
+
+
+def test_a_hanging_keyring_gives_up_within_seconds(
+    tmp_path: Path, hanging_env: dict[str, str]
+) -> None:
+    marker, env = tmp_path / "touched", hanging_env
 
     started = time.monotonic()
     login = aitasker("auth", "login", "--with-token", env=env, stdin=TOKEN)
@@ -146,16 +154,9 @@ def test_a_hanging_keyring_gives_up_within_seconds(tmp_path: Path, loopback: Loo
 
 
 def test_a_hanging_keyring_is_never_touched_when_the_env_token_is_set(
-    tmp_path: Path, loopback: LoopbackApi
+    tmp_path: Path, hanging_env: dict[str, str]
 ) -> None:
-    marker = tmp_path / "touched"
-    env = clean_env(
-        PYTHON_KEYRING_BACKEND="tests.hanging_backend.HangingKeyring",
-        PYTHONPATH=str(ROOT),
-        HANGING_KEYRING_MARKER=str(marker),
-        AITASKER_API_URL=loopback.url,
-        AITASKER_TOKEN=TOKEN,
-    )
+    marker, env = tmp_path / "touched", {**hanging_env, "AITASKER_TOKEN": TOKEN}
 
     shown = aitasker("agents", "show", AGENT_ID, "-o", "id", env=env)
     status = aitasker("auth", "status", "--no-verify", "-o", "json", env=env)
