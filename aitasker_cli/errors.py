@@ -18,7 +18,9 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 7
     WAIT_TIMEOUT = 8
     PARTIAL_FAILURE = 9
+    LOCAL_IO = 10
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class AitaskerError(Exception):
@@ -83,6 +85,12 @@ class PartialFailure(AitaskerError):
     """A bulk run where at least one item failed; each item's result says why."""
 
     exit_code = ExitCode.PARTIAL_FAILURE
+
+
+class LocalIOError(AitaskerError):
+    """A local file or stream could not be read or written (full disk, read-only folder)."""
+
+    exit_code = ExitCode.LOCAL_IO
 
 
 class OutputClosed(Exception):
