@@ -55,8 +55,13 @@ def resolve_settings(
     retries: int | None = None,
     debug: bool = False,
     sandbox: bool = False,
+    creating_profile: bool = False,
 ) -> Settings:
-    """Combine values given by flag or env (None when absent) with the profile and defaults."""
+    """Combine values given by flag or env (None when absent) with the profile and defaults.
+
+    `creating_profile` is for `auth login`, the one command that may name a new profile.
+    """
+    del creating_profile  # checked once profiles must be known (hardening issue, item 18)
     profile_name = profile or DEFAULT_PROFILE
     stored = load_profile(profile_name)
     url = SANDBOX_API_URL if sandbox else api_url or stored.get("api_url") or DEFAULT_API_URL

@@ -160,10 +160,12 @@ class Common:
     debug: DebugOpt = False
     no_color: NoColorOpt = False
 
-    def settings(self) -> Settings:
+    def settings(self, *, creating_profile: bool = False) -> Settings:
+        """The resolved settings; `creating_profile` lets `auth login` name a new profile."""
         from aitasker_cli.config import resolve_settings
 
         return resolve_settings(
+            creating_profile=creating_profile,
             profile=self.profile,
             api_url=self.api_url,
             output=self.output.value if self.output else None,
@@ -254,7 +256,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
     """
     from aitasker_cli.client import ApiClient
 
-    settings = common.settings()
+    settings = common.settings(creating_profile=token is not None)
     output = render.output_options(settings.output, common.fields, no_color=common.no_color)
 
     def provide_token() -> str:
