@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import typer
 
 from aitasker_cli.cli.common import Common, api_command, connect, render
 from aitasker_cli.errors import UsageError
+
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""An HTTP method or header name (RFC 9110, section 5.6.2)."""
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+"""What a header value may hold: visible ASCII, space and tab; never CR or LF."""
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""C0, DEL and C1: characters that would split or garble a request line."""
+QueryPairs = list[tuple[str, str]]
 
 PathArg = Annotated[
     str, typer.Argument(metavar="PATH", help="A path under the API URL, e.g. /api/v1/workspaces.")
@@ -69,37 +79,108 @@ def command(
     """Call any API path with your token and print the response body (JSON)."""
     values = {**_fields(field or [], typed=False), **_fields(typed_field or [], typed=True)}
     body = _read_body(input_file)
-    verb = (method or ("POST" if body is not None else "GET")).upper()
+    verb = _method(method or ("POST" if body is not None else "GET"))
     if body is None and values and verb not in ("GET", "HEAD", "DELETE"):
         body, values = json.dumps(values).encode(), {}
     if paginate and verb != "GET":
         raise UsageError("--paginate follows pages of a GET list", hint="Drop -X, or --paginate.")
+    headers = _headers(header)
     with connect(common) as session:
-        target = _relative(path, session.settings.api_url)
-        query = {key: _as_query(value) for key, value in values.items()}
+        target, query = _target(path, session.settings.api_url)
+        query += [(key, _as_query(value)) for key, value in values.items()]
+        params = _params(query)
         if paginate:
-            pages = session.client.request_pages(target, params=query, headers=_headers(header))
+            pages = session.client.request_pages(target, params=params, headers=headers)
             render.json_pages(pages, session.output)
         else:
             render.response_body(
-                session.client.request(
-                    verb, target, params=query, body=body, headers=_headers(header)
-                )
+                session.client.request(verb, target, params=params, body=body, headers=headers)
             )
 
 
-def _relative(path: str, api_url: str) -> str:
-    """The path to request; a full URL is accepted only on the API's own origin (the token's)."""
+def _target(path: str, api_url: str) -> tuple[str, QueryPairs]:
+    """The path to request under the API URL, and the query it carried, in order.
+
+    A full URL is accepted only under the API URL itself (the token's origin and path prefix).
+    Dot segments are resolved here, and refused when they would climb out of the API URL:
+    the server, or a proxy before it, would resolve them against its root, not the prefix.
+    """
+    control = CONTROL.search(path)
+    if control:
+        raise UsageError(
+            f"the path holds a control character ({_codepoint(control.group())}), "
+            "which cannot be sent in a request line",
+            hint="Percent-encode it (%0A for a newline) if the API really expects it.",
+        )
     parts = urlsplit(path)
     if parts.scheme or parts.netloc:
         origin = urlsplit(api_url)
-        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc):
+        prefix = origin.path.rstrip("/")
+        within = _resolved(parts.path or "/", path)
+        same_origin = (parts.scheme.lower(), parts.netloc.lower()) == (
+            origin.scheme.lower(),
+            origin.netloc.lower(),
+        )
+        if not same_origin or not (within == prefix or within.startswith(prefix + "/")):
             raise UsageError(
                 f"{path} is not under the API URL {api_url}; the token goes nowhere else",
                 hint="Give a path such as /api/v1/workspaces.",
             )
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return "/" + path.lstrip("/")
+        relative = within[len(prefix) :] or "/"
+    else:
+        relative = _resolved("/" + parts.path.lstrip("/"), path)
+    return relative, parse_qsl(parts.query, keep_blank_values=True)
+
+
+def _resolved(path: str, given: str) -> str:
+    """`path` without its dot segments; UsageError if any reading of them climbs above `/`.
+
+    Literal and percent-encoded dot segments (`..`, `%2e%2e`) are resolved (RFC 3986,
+    section 5.2.4). A server may also decode `%2f` or treat `\\` as a separator, so the
+    decoded path is checked too: whichever way it is read, it must stay under the root.
+    """
+    depth = 0
+    for piece in re.split(r"[/\\]", unquote(path)):
+        depth = depth - 1 if piece == ".." else depth + (piece not in ("", "."))
+        if depth < 0:
+            raise UsageError(
+                f"{given} climbs out of the API URL with '..'",
+                hint="Give a path under the API URL, such as /api/v1/workspaces.",
+            )
+    kept: list[str] = []
+    segments = path.split("/")[1:]
+    for segment in segments:
+        dots = unquote(segment)
+        if dots == "..":
+            if kept:
+                kept.pop()
+        elif dots != ".":
+            kept.append(segment)
+    if segments and unquote(segments[-1]) in (".", ".."):
+        kept.append("")  # `/a/b/..` is the folder `/a/`
+    return "/" + "/".join(kept)
+
+
+def _params(pairs: QueryPairs) -> Mapping[str, str]:
+    """The query for the client: a mapping that keeps repeated keys and their order."""
+    import httpx  # loaded with the client already; its QueryParams holds repeated keys
+
+    return httpx.QueryParams(tuple(pairs))
+
+
+def _method(name: str) -> str:
+    if not TOKEN.fullmatch(name):
+        raise UsageError(f"{_shown(name)} is not an HTTP method", hint="Use -X GET, POST, ...")
+    return name.upper()
+
+
+def _codepoint(character: str) -> str:
+    return f"U+{ord(character):04X}"
+
+
+def _shown(text: str) -> str:
+    """`text` quoted, with anything unprintable as an escape, for an error message."""
+    return ascii(text)
 
 
 def _fields(pairs: list[str], *, typed: bool) -> dict[str, Any]:
@@ -126,14 +207,28 @@ def _as_query(value: Any) -> str:
 
 
 def _headers(pairs: list[str] | None) -> dict[str, str]:
+    """The -H headers; each must be one that HTTP can carry as given."""
     headers = {}
     for pair in pairs or []:
-        name, sep, value = pair.partition(":")
-        if not sep or not name.strip():
-            raise UsageError(f"'{pair}' is not NAME:VALUE")
-        if name.strip().lower() == "authorization":
+        raw_name, sep, raw_value = pair.partition(":")
+        name, value = raw_name.strip(), raw_value.strip()
+        if not sep or not name:
+            raise UsageError(f"{_shown(pair)} is not NAME:VALUE")
+        if not TOKEN.fullmatch(name):
+            raise UsageError(
+                f"the header name {_shown(name)} is not valid in HTTP",
+                hint="A name is ASCII letters, digits and !#$%&'*+-.^_`|~, e.g. X-Trace.",
+            )
+        bad = next((c for c in value if not HEADER_VALUE.fullmatch(c)), None)
+        if bad is not None:
+            # The value itself is not shown: headers are where API keys travel.
+            raise UsageError(
+                f"the value of header {name} holds {_codepoint(bad)}, which HTTP cannot carry",
+                hint="A header value is printable ASCII; percent-encode anything else.",
+            )
+        if name.lower() == "authorization":
             raise UsageError("the Authorization header is added for you from your login")
-        headers[name.strip()] = value.strip()
+        headers[name] = value
     return headers
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from tests.conftest import TOKEN, agent, uuid_n
+from tests.conftest import API, TOKEN, agent, uuid_n
 
 AGENTS = "/api/v1/workspaces/agents"
 
@@ -189,3 +189,134 @@ def test_debug_log_redacts_token_like_query_values(
     result = run("api", "/api/v1/echo", "-f", f"access_token={TOKEN}", "-f", "page=2", "--debug")
 
     assert "access_token=<redacted>&page=2" in result.stderr  # and the run fixture saw no token
+
+
+def test_the_query_in_the_path_is_kept(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    route = api.delete("/api/v1/things").mock(return_value=httpx.Response(200, json={}))
+
+    result = run("api", "/api/v1/things?id=123&confirm=true", "-X", "DELETE")
+
+    assert result.exit_code == 0
+    assert route.calls[0].request.url.query == b"id=123&confirm=true"
+
+
+def test_a_query_keeps_repeated_keys_and_merges_with_fields(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    route = api.get("/api/v1/things").mock(return_value=httpx.Response(200, json=[]))
+
+    run("api", "/api/v1/things?id=1&id=2&q=a%20b+c", "-f", "status=paused", "-f", "id=3")
+
+    params = route.calls[0].request.url.params
+    assert params.get_list("id") == ["1", "2", "3"]
+    assert params["q"] == "a b c" and params["status"] == "paused"
+
+
+def test_a_full_url_on_the_api_origin_keeps_its_query(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    route = api.post("/api/v1/things").mock(return_value=httpx.Response(200, json={}))
+
+    result = run("api", f"{API}/api/v1/things?scope=one", "-X", "POST", "-f", "name=x")
+
+    assert result.exit_code == 0
+    request = route.calls[0].request
+    assert request.url.query == b"scope=one"
+    assert json.loads(request.content) == {"name": "x"}  # fields go to the body, not the query
+
+
+def test_paginate_keeps_the_query_of_the_path(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    route = api.get(AGENTS).mock(return_value=httpx.Response(200, json=[agent()]))
+
+    run("api", f"{AGENTS}?status=paused", "--paginate")
+
+    assert route.calls[0].request.url.params["status"] == "paused"
+
+
+def test_a_path_prefix_of_the_api_url_is_kept(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    route = api.get("/prefix/api/v1/x").mock(return_value=httpx.Response(200, json={}))
+
+    inside = run("api", "/api/v1/y/../x", "--api-url", f"{API}/prefix")
+    full = run("api", f"{API}/prefix/api/v1/x", "--api-url", f"{API}/prefix")
+
+    assert inside.exit_code == full.exit_code == 0
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../admin",
+        "/api/../../admin",
+        "/api/v1/%2e%2e/%2E%2E/%2e%2e/admin",
+        "/api/..%2f..%2f..%2fadmin",
+        "/api/..\\..\\..\\admin",
+        f"{API}/prefix/../admin",
+        f"{API}/admin",
+    ],
+)
+def test_dot_segments_cannot_climb_out_of_the_api_url(
+    run: Any, api: respx.MockRouter, logged_in: str, path: str
+) -> None:
+    result = run("api", path, "--api-url", f"{API}/prefix")
+
+    assert result.exit_code == 2, result.stderr
+    assert not api.calls
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/x\r\nX-Injected: 1", "/api/v1/x\nabc", "/api/v1/\x00x", "/api/v1/\x1b[2Jx"]
+)
+def test_control_characters_in_the_path_are_refused(
+    run: Any, api: respx.MockRouter, logged_in: str, path: str
+) -> None:
+    result = run("api", path)
+
+    assert result.exit_code == 2
+    assert not api.calls
+    assert "\x1b" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "X-Note: café",  # not ASCII
+        "X-Note: a\rb",
+        "X Note: spaced",  # a name is a token
+        "X-Nöte: v",
+        "X-Note\x1b: v",
+        "(X): v",
+    ],
+)
+def test_headers_that_http_cannot_carry_are_refused(
+    run: Any, api: respx.MockRouter, logged_in: str, header: str
+) -> None:
+    result = run("api", "/health", "-H", header)
+
+    assert result.exit_code == 2, result.stderr
+    assert not api.calls
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+
+
+def test_a_header_value_is_not_echoed_when_refused(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    result = run("api", "/health", "-H", "X-Api-Key: sécret-value")
+
+    assert result.exit_code == 2
+    assert "sécret-value" not in result.stderr and "X-Api-Key" in result.stderr
+
+
+@pytest.mark.parametrize("method", ["GET /admin", "PO\nST", "DÉLETE"])
+def test_a_method_that_is_not_a_token_is_refused(
+    run: Any, api: respx.MockRouter, logged_in: str, method: str
+) -> None:
+    result = run("api", "/health", "-X", method)
+
+    assert result.exit_code == 2
+    assert not api.calls
