@@ -344,3 +344,96 @@ def test_a_429_holds_every_worker_back(sleeps: list[float]) -> None:
     throttle.wait()  # another worker, about to send
 
     assert sleeps == [5.0]
+
+
+def test_a_server_that_ignores_offset_is_stopped_with_exit_7(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    fleet = [agent(id=f"00000000-0000-4000-8000-{n:012d}") for n in range(50)]
+    calls = []
+
+    def same_page_reversed_every_other_time(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json=fleet if len(calls) % 2 else fleet[::-1])
+
+    api.get("/api/v1/workspaces/agents").mock(side_effect=same_page_reversed_every_other_time)
+
+    result = run("agents", "list", "--all", "-o", "id")
+
+    assert result.exit_code == 7
+    assert "the API repeated itself" in result.stderr
+    assert len(calls) == 2
+    assert result.stdout.splitlines() == [item["id"] for item in fleet]  # what it did send
+
+
+def test_a_server_that_does_not_page_at_all_gives_its_short_list_once(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get("/api/v1/workspaces/agents").mock(
+        return_value=httpx.Response(200, json=[agent(), agent(id=AGENT_ID.replace("6", "7"))])
+    )
+
+    result = run("agents", "list", "--all", "-o", "id")
+
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "active", "x": NaN}',
+        b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "active", "x": Infinity}',
+        b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "active", "x": -Infinity}',
+        b'{"id": "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "status": "active", "x": 1e999}',
+    ],
+)
+def test_non_finite_numbers_are_not_the_documented_json(
+    run: Any, api: respx.MockRouter, logged_in: str, body: bytes
+) -> None:
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, content=body))
+
+    result = run("agents", "show", AGENT_ID, "-o", "json")
+
+    assert result.exit_code == 7
+    assert result.stdout == ""
+    assert "not the documented JSON" in result.stderr
+
+
+@pytest.mark.parametrize("status", [200, 404, 500])
+@pytest.mark.parametrize("depth", [100, 1000, 100_000])
+def test_deeply_nested_json_is_exit_7_in_one_line(
+    run: Any, api: respx.MockRouter, logged_in: str, status: int, depth: int
+) -> None:
+    nested = b'{"detail": ' * depth + b"1" + b"}" * depth
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(status, content=nested))
+
+    result = run("agents", "show", AGENT_ID, "-o", "json", "--retries", "0")
+
+    assert result.exit_code == (7 if status != 404 else 3)
+    assert result.stdout == ""
+    assert result.stderr.count("\n") <= 3 and "Traceback" not in result.stderr
+
+
+def test_a_body_over_the_cap_is_exit_7(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    huge = b"[" + b'"x",' * (client.MAX_BODY_BYTES // 4) + b'"x"]'
+    api.get("/api/v1/workspaces/agents").mock(return_value=httpx.Response(200, content=huge))
+
+    result = run("agents", "list", "--limit", "5", "-o", "json")
+
+    assert result.exit_code == 7
+    assert "larger than 16 MiB" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_long_server_message_is_redacted_before_it_is_cut(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    """A token that straddles the cut must not leak its first characters."""
+    message = "x" * 480 + logged_in
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(409, json={"detail": message}))
+
+    result = run("agents", "show", AGENT_ID)
+
+    assert result.exit_code == 6
+    assert logged_in[:10] not in result.stderr

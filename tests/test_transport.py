@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import AGENT_ID, TOKEN, agent
+from tests.loopback import serve
 from tests.processes import aitasker, clean_env
 
 AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"
@@ -45,16 +46,18 @@ def proxy() -> Iterator[list[str]]:
     server.close()
 
 
-def test_https_proxy_is_used(proxy: list[str]) -> None:
+REMOTE_API = "https://api.example.test"
+"""Never resolved here: only the proxy sees this name, in its CONNECT line."""
+
+
+def test_https_proxy_is_used_for_a_remote_api(proxy: list[str]) -> None:
     proxy_url = proxy.pop(0)
-    env = clean_env(
-        AITASKER_TOKEN=TOKEN, HTTPS_PROXY=proxy_url, AITASKER_API_URL="https://127.0.0.2:9"
-    )
+    env = clean_env(AITASKER_TOKEN=TOKEN, HTTPS_PROXY=proxy_url, AITASKER_API_URL=REMOTE_API)
 
     completed = aitasker("agents", "show", AGENT_ID, "--retries", "0", env=env)
 
     assert completed.returncode == 7
-    assert proxy == ["CONNECT 127.0.0.2:9 HTTP/1.1"]
+    assert proxy == ["CONNECT api.example.test:443 HTTP/1.1"]
 
 
 def test_no_proxy_is_honoured(proxy: list[str]) -> None:
@@ -62,14 +65,43 @@ def test_no_proxy_is_honoured(proxy: list[str]) -> None:
     env = clean_env(
         AITASKER_TOKEN=TOKEN,
         HTTPS_PROXY=proxy_url,
-        NO_PROXY="127.0.0.2",
-        AITASKER_API_URL="https://127.0.0.2:9",
+        NO_PROXY="example.test",
+        AITASKER_API_URL=REMOTE_API,
+        AITASKER_TIMEOUT="2",
     )
 
     completed = aitasker("agents", "show", AGENT_ID, "--retries", "0", env=env)
 
-    assert completed.returncode == 7  # refused directly: nothing listens there
+    assert completed.returncode == 7  # sent directly: the name does not resolve
     assert proxy == []
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "HTTPS_PROXY"])
+def test_a_loopback_api_never_goes_through_a_proxy(proxy: list[str], variable: str) -> None:
+    """The token to a plain-http loopback API must not travel in clear to a proxy elsewhere."""
+    proxy_url = proxy.pop(0)
+    with serve() as api:
+        api.reply("GET", AGENT_PATH, 200, agent())
+        env = clean_env(AITASKER_TOKEN=TOKEN, AITASKER_API_URL=api.url, **{variable: proxy_url})
+
+        completed = aitasker("agents", "show", AGENT_ID, "-o", "id", "--retries", "0", env=env)
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == f"{AGENT_ID}\n"
+    assert proxy == []
+    assert len(api.requests) == 1
+
+
+def test_a_socks_proxy_is_refused_clearly() -> None:
+    env = clean_env(
+        AITASKER_TOKEN=TOKEN, ALL_PROXY="socks5://127.0.0.1:9", AITASKER_API_URL=REMOTE_API
+    )
+
+    completed = aitasker("agents", "show", AGENT_ID, env=env)
+
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("Error: SOCKS proxies")
+    assert "Traceback" not in completed.stderr
 
 
 @pytest.fixture
