@@ -1,10 +1,16 @@
-"""Bulk pause and resume: reading the IDs, running them concurrently, and keeping every outcome."""
+"""Bulk pause and resume: reading the IDs, running them concurrently, and reporting every item.
+
+Memory stays flat in the number of items: IDs are checked as a stream, a failure is kept as a
+small record (never an exception with its traceback), and work is handed out a few items at
+a time, never queued up front.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,45 +18,69 @@ from aitasker_cli.errors import AitaskerError, ExitCode, UsageError
 from aitasker_cli.routes import parse_id
 
 SHOWN_PROBLEMS = 5
+LONGEST_LINE = 4096
+"""No input line that holds an ID (or an -o ndjson object) is longer; a longer one is bad."""
+KEPT_MESSAGE = 2000
+"""Of a failure's message, what is kept; what is shown is shorter still (render cuts it)."""
+_POLL_SECONDS = 0.1
+"""How often the main thread wakes while waiting for results, so signals act at once."""
 
 
-class Interrupted(AitaskerError):
-    exit_code = ExitCode.INTERRUPTED
-
-
-def read_ids(arguments: Sequence[str], lines: str | None) -> list[str]:
+def read_ids(arguments: Sequence[str], lines: Iterable[str] | None) -> list[str]:
     """The agent IDs from arguments and stdin lines, checked, in order, each once.
 
     Blank lines and `#` comments are skipped; a line may also be a JSON object with an `id`
     (what `-o ndjson` writes). One malformed entry stops everything before anything is sent.
+    Input is checked as it is read: only the IDs and the first few problems are kept.
     """
-    found: list[str] = []
+    found: dict[str, None] = {}
     problems: list[str] = []
-    entries = [(f"argument {n}", value) for n, value in enumerate(arguments, 1)]
-    for number, line in enumerate((lines or "").splitlines(), 1):
-        text = line.strip()
-        if text and not text.startswith("#"):
-            entries.append((f"line {number}", _id_of(text)))
-    for where, value in entries:
+    count = 0
+
+    def take(where: str, value: str) -> None:
+        nonlocal count
         try:
-            found.append(parse_id(value, "agent"))
+            found.setdefault(parse_id(value, "agent"))
         except UsageError:
-            problems.append(f"{where}: {value[:60]!r}")
-    if problems:
-        more = (
-            f" (and {len(problems) - SHOWN_PROBLEMS} more)"
-            if len(problems) > SHOWN_PROBLEMS
-            else ""
-        )
+            count += 1
+            if len(problems) < SHOWN_PROBLEMS:
+                problems.append(f"{where}: {value[:60]!r}")
+
+    for number, value in enumerate(arguments, 1):
+        take(f"argument {number}", value)
+    for number, line in enumerate(lines or (), 1):
+        text = line.strip()
+        if len(text) > LONGEST_LINE:
+            take(f"line {number}", f"(too long: over {LONGEST_LINE} characters)")
+        elif text and not text.startswith("#"):
+            take(f"line {number}", _id_of(text))
+    if count:
+        more = f" (and {count - len(problems)} more)" if count > len(problems) else ""
         raise UsageError(
-            f"{len(problems)} input(s) are not agent IDs, so nothing was sent: "
-            + "; ".join(problems[:SHOWN_PROBLEMS])
+            f"{count} input(s) are not agent IDs, so nothing was sent: "
+            + "; ".join(problems)
             + more,
-            hint='Give one UUID per line, or one JSON object with an "id" per line.',
+            hint='Give one UUID per line (-o id writes them), or one JSON object with an "id".',
         )
     if not found:
         raise UsageError("no agent IDs given", hint="Pass AGENT_ID arguments, or --stdin.")
-    return list(dict.fromkeys(found))
+    return list(found)
+
+
+def stdin_lines(stream: Any) -> Iterator[str]:
+    """Lines of `stream`, each read with a bound, so one endless line cannot fill memory.
+
+    A line longer than the bound comes out as one over-long piece (which read_ids rejects);
+    the rest of it is skipped.
+    """
+    while True:
+        line = stream.readline(LONGEST_LINE + 2)
+        if not line:
+            return
+        if len(line) > LONGEST_LINE and not line.endswith("\n"):
+            while (rest := stream.readline(LONGEST_LINE)) and not rest.endswith("\n"):
+                pass
+        yield line
 
 
 def _id_of(line: str) -> str:
@@ -58,10 +88,27 @@ def _id_of(line: str) -> str:
         return line
     try:
         value = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return line
     identifier = value.get("id") if isinstance(value, dict) else None
     return identifier if isinstance(identifier, str) else line
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one item failed: no exception, no traceback, only what its result shows."""
+
+    status: int | None
+    exit_code: int
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> Failure:
+        if isinstance(exc, AitaskerError):
+            return cls(exc.status, int(exc.exit_code), exc.message[:KEPT_MESSAGE])
+        # A bug for this item must not lose the others' results.
+        text = f"unexpected {type(exc).__name__}: {exc}"
+        return cls(None, int(ExitCode.UNEXPECTED), text[:KEPT_MESSAGE])
 
 
 @dataclass(frozen=True)
@@ -70,71 +117,109 @@ class Outcome:
 
     id: str
     agent: dict[str, Any] | None = None
-    error: AitaskerError | None = None
+    failure: Failure | None = None
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.failure is None
 
     def result(self) -> dict[str, Any]:
         """The contract's per-item shape."""
-        if self.error is None:
+        if self.failure is None:
             return {"id": self.id, "ok": True, "agent": self.agent}
         return {
             "id": self.id,
             "ok": False,
             "error": {
-                "status": self.error.status,
-                "exit_code": int(self.error.exit_code),
-                "message": self.error.message,
+                "status": self.failure.status,
+                "exit_code": self.failure.exit_code,
+                "message": self.failure.message,
             },
         }
 
 
 class BulkRun:
-    """Runs `action` on every ID with `concurrency` threads sharing one client."""
+    """Runs `action` on every ID with `concurrency` worker threads sharing one client.
+
+    Workers take the next ID only when they are free, and results wait in a small queue, so
+    at most a few items are ever in hand. Workers are daemon threads: after Ctrl-C or SIGTERM
+    the process need not wait for a request that hangs, and `stop` reports every item.
+    """
 
     def __init__(
         self, ids: Sequence[str], action: Callable[[str], dict[str, Any]], concurrency: int
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk")
-        self._futures: dict[Future[dict[str, Any]], str] = {
-            self._pool.submit(action, agent_id): agent_id for agent_id in ids
-        }
-        self._reported: set[str] = set()
+        self._ids = ids
+        self._action = action
+        self._concurrency = max(1, min(concurrency, len(ids)))
+        self._results: queue.Queue[tuple[int, Outcome]] = queue.Queue(self._concurrency * 2)
+        self._reported = bytearray(len(ids))
+        self._lock = threading.Lock()
+        self._next = 0
+        self._stopped = threading.Event()
+
+    def __enter__(self) -> BulkRun:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stopped.set()
 
     def outcomes(self) -> Iterator[Outcome]:
-        """Each item's outcome, as it completes."""
-        for future in as_completed(self._futures):
-            yield self._report(future)
-        self._pool.shutdown()
-
-    def stop(self) -> list[Outcome]:
-        """After Ctrl-C: cancel what has not started; the outcome of every item not yet given."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        left = []
-        for future, agent_id in self._futures.items():
-            if agent_id in self._reported:
+        """Each item's outcome, in the order they complete."""
+        for number in range(self._concurrency):
+            threading.Thread(target=self._work, name=f"bulk-{number}", daemon=True).start()
+        left = len(self._ids) - sum(self._reported)
+        while left:
+            try:
+                index, outcome = self._results.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
                 continue
-            if future.done() and not future.cancelled():
-                left.append(self._report(future))
-            else:
-                started = not future.cancelled()
-                message = (
-                    "interrupted while in flight; the change may or may not have been made"
-                    if started
-                    else "interrupted before it was sent"
-                )
-                self._reported.add(agent_id)
-                left.append(Outcome(agent_id, error=Interrupted(message)))
-        return left
+            self._reported[index] = 1
+            left -= 1
+            yield outcome
 
-    def _report(self, future: Future[dict[str, Any]]) -> Outcome:
-        agent_id = self._futures[future]
-        self._reported.add(agent_id)
-        try:
-            return Outcome(agent_id, agent=future.result())
-        except AitaskerError as exc:
-            return Outcome(agent_id, error=exc)
-        except Exception as exc:  # a bug for this item must not lose the others' results
-            return Outcome(agent_id, error=AitaskerError(f"unexpected {type(exc).__name__}: {exc}"))
+    def stop(self, exit_code: ExitCode = ExitCode.INTERRUPTED) -> Iterator[Outcome]:
+        """After a signal: stop handing out work; the outcome of every item not yet given.
+
+        Finished items keep their real outcome; the others say whether they were sent.
+        """
+        with self._lock:  # no worker takes another item after this
+            self._stopped.set()
+            handed_out = self._next
+        while True:
+            try:
+                index, outcome = self._results.get_nowait()
+            except queue.Empty:
+                break
+            if not self._reported[index]:
+                self._reported[index] = 1
+                yield outcome
+        for index, agent_id in enumerate(self._ids):
+            if self._reported[index]:
+                continue
+            self._reported[index] = 1
+            message = (
+                "interrupted while in flight; the change may or may not have been made"
+                if index < handed_out
+                else "interrupted before it was sent"
+            )
+            yield Outcome(agent_id, failure=Failure(None, int(exit_code), message))
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                index = self._next
+                if index >= len(self._ids) or self._stopped.is_set():
+                    return
+                self._next += 1
+            agent_id = self._ids[index]
+            try:
+                outcome = Outcome(agent_id, agent=self._action(agent_id))
+            except Exception as exc:
+                outcome = Outcome(agent_id, failure=Failure.of(exc))
+            while not self._stopped.is_set():
+                try:
+                    self._results.put((index, outcome), timeout=_POLL_SECONDS)
+                    break
+                except queue.Full:
+                    continue

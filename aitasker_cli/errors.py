@@ -93,6 +93,10 @@ class LocalIOError(AitaskerError):
     exit_code = ExitCode.LOCAL_IO
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived; like KeyboardInterrupt, it unwinds everything and is reported once."""
+
+
 class OutputClosed(Exception):
     """The reader of stdout went away (`| head -1`); not an error for the user."""
 

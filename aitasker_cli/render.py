@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aitasker_cli.errors import AitaskerError, OutputClosed, UsageError
+from aitasker_cli.errors import AitaskerError, LocalIOError, OutputClosed, UsageError
 from aitasker_cli.views import View
 
 if TYPE_CHECKING:
@@ -43,6 +43,17 @@ _TOKEN_LIKE = (
     r"|(?<=[?&])(?P<name>[^=&\s]*(?:token|key|secret|password|auth)[^=&\s]*)=[^&\s]*"
 )
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+# A registered token shorter than this, and not shaped like one of the platform's keys or a
+# JWT, is too short to be a credential: replacing it would alter data (every "a" for a token
+# "a"), so it is not treated as a secret.
+_SHORTEST_SECRET = 16
+_CREDENTIAL_SHAPE = r"aitk_(?:live|test)_\S+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+MESSAGE_LIMIT = 500
+"""How much of a server's message is shown: cut only after secrets are blanked out."""
+MAX_FIELD_DEPTH = 16
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _COLUMN_GAP = 3  # rich's padding between SIMPLE_HEAD columns
 _STATUS_STYLES = {"active": "green", "paused": "yellow", "cancelled": "red", "failed": "red"}
 
@@ -65,8 +76,29 @@ def output_options(fmt: str | None, fields: str | None, *, no_color: bool) -> Ou
         selected = tuple(name.strip() for name in fields.split(",") if name.strip())
         if not selected:
             raise UsageError("--fields needs at least one field name")
+        _check_field_paths(selected)
     color = not no_color and not os.environ.get("NO_COLOR")
     return Output(chosen, selected, color)
+
+
+def _check_field_paths(fields: Sequence[str]) -> None:
+    """Each path short and well formed, and none both a value and a parent of another."""
+    for field in fields:
+        parts = field.split(".")
+        if len(parts) > MAX_FIELD_DEPTH or not all(parts):
+            shown = field if len(field) <= 60 else field[:57] + "..."
+            raise UsageError(
+                f"'{shown}' is not a field path",
+                hint=f"Use names joined by dots, at most {MAX_FIELD_DEPTH} deep, such as "
+                "workspace.name.",
+            )
+    for field in fields:
+        for other in fields:
+            if other.startswith(field + "."):
+                raise UsageError(
+                    f"--fields names both '{field}' and '{other}', which is inside it",
+                    hint=f"Keep one of them: '{field}' already includes '{other}'.",
+                )
 
 
 # --- data on stdout -------------------------------------------------------------------------
@@ -129,12 +161,14 @@ class BulkResults:
         self.fields = tuple(out.fields or ("display_name", "status"))
         _checked_fields(self.fields, view, {})
         self.columns = ("id", "ok", *self.fields, "error")
-        self.rank = {agent_id: n for n, agent_id in enumerate(order)}
+        holds = out.format in ("json", "table")  # the streaming formats keep nothing
+        self.rank = {agent_id: n for n, agent_id in enumerate(order)} if holds else {}
         self.kept: list[Mapping[str, Any]] = []
         if out.format == "csv":
             _write(_csv_line(self.columns))
 
     def add(self, result: Mapping[str, Any]) -> None:
+        result = _shown_result(result)
         shown = (
             {**result, "agent": _project(result["agent"], self.out.fields, self.view)}
             if (result.get("agent") is not None)
@@ -169,6 +203,15 @@ class BulkResults:
         error = result.get("error") or {}
         cells = {field: _lookup(agent, field) for field in self.fields}
         return {**cells, "id": result["id"], "ok": result["ok"], "error": error.get("message")}
+
+
+def _shown_result(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A bulk result whose error message (server text) is redacted, then cut."""
+    error = result.get("error")
+    if not isinstance(error, Mapping) or not isinstance(error.get("message"), str):
+        return result
+    message = _clip(_redact_registered(error["message"]))
+    return {**result, "error": {**error, "message": message}}
 
 
 @contextlib.contextmanager
@@ -235,8 +278,15 @@ def _csv_line(cells: Sequence[str]) -> str:
     buffer = io.StringIO()
     import csv
 
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    csv.writer(buffer, lineterminator="\r\n").writerow([_inert(cell) for cell in cells])
     return buffer.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """The cell, with a leading ' if a spreadsheet would run it as a formula; numbers stay."""
+    if cell.startswith(_FORMULA_START) and not re.fullmatch(_PLAIN_NUMBER, cell):
+        return "'" + cell
+    return cell
 
 
 def _chain(
@@ -284,6 +334,7 @@ def _lookup(item: Mapping[str, Any], field: str) -> Any:
 def _json(value: Any, *, compact: bool = False) -> str:
     text = json.dumps(
         value,
+        allow_nan=False,
         ensure_ascii=False,
         indent=None if compact else 2,
         separators=(",", ":") if compact else None,
@@ -439,11 +490,10 @@ def _text(content: str, style: str = "") -> Text:
 
 
 def _print_rich(console: Console, renderable: Any) -> None:
-    try:
+    """Render for stdout's terminal, then write through the same sink as every other byte."""
+    with console.capture() as captured:
         console.print(renderable)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise OutputClosed from None
+    _write(captured.get())
 
 
 def _console(color: bool) -> Console:
@@ -472,7 +522,7 @@ def warning(text: str) -> None:
 
 def debug(text: str) -> None:
     """One line of the --debug log, with anything that looks like a secret blanked out."""
-    _err(f"debug: {re.sub(_TOKEN_LIKE, _blank_secret, text)}")
+    _err(f"debug: {text}")
 
 
 def _blank_secret(match: re.Match[str]) -> str:
@@ -482,8 +532,9 @@ def _blank_secret(match: re.Match[str]) -> str:
 
 def error(err: AitaskerError) -> None:
     """`Error: ...`, a hint where one helps, and the request id the server gave, on stderr."""
-    status = f" (HTTP {err.status})" if err.status and str(err.status) not in err.message else ""
-    lines = [f"Error: {err.message}{status}"]
+    text = _clip(_redact_patterns(_redact_registered(err.message)))
+    status = f" (HTTP {err.status})" if err.status and str(err.status) not in text else ""
+    lines = [f"Error: {text}{status}"]
     if err.hint:
         lines.append(f"Hint: {err.hint}")
     if err.request_id:
@@ -509,6 +560,10 @@ def interrupted() -> None:
     _err("Interrupted.")
 
 
+def terminated() -> None:
+    _err("Terminated.")
+
+
 def prompt_secret(prompt: str) -> str:
     """Ask for a secret on the terminal without echoing it."""
     import getpass
@@ -517,23 +572,35 @@ def prompt_secret(prompt: str) -> str:
 
 
 def add_secret(value: str) -> None:
-    """Never show `value`: it is replaced wherever it would be written."""
-    if value:
+    """Never show `value`, if it can be a credential: it is replaced wherever it is written.
+
+    The rule: stdout carries data, so there only a registered credential is replaced; stderr
+    and the --debug log also lose anything shaped like a token. `auth token` bypasses both.
+    """
+    if len(value) >= _SHORTEST_SECRET or re.fullmatch(_CREDENTIAL_SHAPE, value):
         _secrets.add(value)
 
 
-def _redact(text: str) -> str:
+def _redact_registered(text: str) -> str:
     for secret in _secrets:
         text = text.replace(secret, "<redacted>")
     return text
 
 
+def _redact_patterns(text: str) -> str:
+    return re.sub(_TOKEN_LIKE, _blank_secret, text)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
 def _err(text: str) -> None:
     try:
-        sys.stderr.write(_escape_lines(_redact(text)) + "\n")
+        sys.stderr.write(_escape_lines(_redact_patterns(_redact_registered(text))) + "\n")
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # nowhere left to report to
+    except (OSError, ValueError, AttributeError):
+        pass  # nowhere left to report to (stderr closed or full)
 
 
 def _escape_lines(text: str) -> str:
@@ -541,11 +608,18 @@ def _escape_lines(text: str) -> str:
 
 
 def _write(text: str, *, redact: bool = True) -> None:
+    """The one way to stdout: the registered token never passes, and failures are reported."""
+    stream = sys.stdout
+    if stream is None:
+        raise LocalIOError("cannot write to standard output: it is closed")
     try:
-        sys.stdout.write(_redact(text) if redact else text)
-        sys.stdout.flush()
+        stream.write(_redact_registered(text) if redact else text)
+        stream.flush()
     except BrokenPipeError:
         raise OutputClosed from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "it is closed"
+        raise LocalIOError(f"cannot write to standard output: {reason}") from None
 
 
 def _is_terminal(stream: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 
@@ -25,7 +26,7 @@ def test_read_ids_skips_blanks_and_comments_accepts_json_and_dedupes() -> None:
         ]
     )
 
-    assert bulk.read_ids([uuid_n(4), uuid_n(2)], lines) == [
+    assert bulk.read_ids([uuid_n(4), uuid_n(2)], lines.splitlines()) == [
         uuid_n(4),
         uuid_n(2),
         uuid_n(1),
@@ -38,19 +39,19 @@ def test_read_ids_skips_blanks_and_comments_accepts_json_and_dedupes() -> None:
 )
 def test_one_bad_line_rejects_everything(bad: str) -> None:
     with pytest.raises(UsageError, match="line 2") as caught:
-        bulk.read_ids([], f"{uuid_n(1)}\n{bad}\n{uuid_n(2)}")
+        bulk.read_ids([], [uuid_n(1), bad, uuid_n(2)])
 
     assert "nothing was sent" in caught.value.message
 
 
 def test_no_ids_at_all_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="no agent IDs"):
-        bulk.read_ids([], "\n# only comments\n")
+        bulk.read_ids([], ["", "# only comments"])
 
 
 def test_many_problems_are_summarised() -> None:
     with pytest.raises(UsageError, match=r"7 input\(s\).*and 2 more"):
-        bulk.read_ids([], "\n".join(f"bad{n}" for n in range(7)))
+        bulk.read_ids([], [f"bad{n}" for n in range(7)])
 
 
 def test_every_outcome_is_kept_successes_and_failures() -> None:
@@ -61,8 +62,8 @@ def test_every_outcome_is_kept_successes_and_failures() -> None:
             raise ZeroDivisionError("a bug")
         return {"id": agent_id, "status": "paused"}
 
-    run = bulk.BulkRun([uuid_n(1), uuid_n(2), uuid_n(3)], act, concurrency=2)
-    results = {outcome.id: outcome.result() for outcome in run.outcomes()}
+    with bulk.BulkRun([uuid_n(1), uuid_n(2), uuid_n(3)], act, concurrency=2) as run:
+        results = {outcome.id: outcome.result() for outcome in run.outcomes()}
 
     assert results[uuid_n(1)] == {
         "id": uuid_n(1),
@@ -87,13 +88,72 @@ def test_stop_reports_unfinished_items_as_interrupted() -> None:
         return {"id": agent_id}
 
     ids = [uuid_n(n) for n in range(1, 6)]
-    run = bulk.BulkRun(ids, act, concurrency=2)
-    first = next(run.outcomes())
-    rest = run.stop()
+    with bulk.BulkRun(ids, act, concurrency=2) as run:
+        first = next(run.outcomes())
+        rest = list(run.stop())
     release.set()
 
     assert first.id == uuid_n(1) and first.ok
     assert sorted(o.id for o in rest) == ids[1:]
     messages = {o.result()["error"]["message"] for o in rest}
-    assert "interrupted before it was sent" in messages
+    assert messages == {
+        "interrupted while in flight; the change may or may not have been made",
+        "interrupted before it was sent",
+    }
     assert all(o.result()["error"]["exit_code"] == 130 for o in rest)
+
+
+def test_stdin_is_checked_as_a_stream_keeping_only_a_few_problems() -> None:
+    """Junk input costs no memory beyond the first few problems (hardening issue, item 12)."""
+    junk = io.StringIO("ab\n" * 200_000 + "x" * 100_000 + "\n" + uuid_n(1) + "\n")
+
+    with pytest.raises(UsageError) as caught:
+        bulk.read_ids([], bulk.stdin_lines(junk))
+
+    message = caught.value.message
+    assert message.startswith("200001 input(s) are not agent IDs")
+    assert message.count("'ab'") == bulk.SHOWN_PROBLEMS
+    assert len(message) < 500
+
+
+def test_an_endless_line_is_read_in_bounded_pieces() -> None:
+    stream = io.StringIO("y" * 1_000_000 + "\n" + uuid_n(2) + "\n")
+
+    pieces = list(bulk.stdin_lines(stream))
+
+    assert [len(piece) for piece in pieces] == [bulk.LONGEST_LINE + 2, 37]
+    with pytest.raises(UsageError, match="too long"):
+        bulk.read_ids([], pieces)
+
+
+def test_work_is_handed_out_through_a_bounded_window() -> None:
+    """Never more items in hand than the workers and the small result queue hold."""
+    started: list[str] = []
+    gate = threading.Event()
+
+    def act(agent_id: str) -> dict[str, object]:
+        started.append(agent_id)
+        gate.wait(5)
+        return {"id": agent_id}
+
+    ids = [uuid_n(n) for n in range(1000)]
+    with bulk.BulkRun(ids, act, concurrency=4) as run:
+        outcomes = run.outcomes()
+        threading.Timer(0.3, gate.set).start()
+        first = next(outcomes)
+        in_hand_before_release = len(started)
+        rest = list(outcomes)
+
+    assert in_hand_before_release <= 4 + 4 * 2 + 1
+    assert sorted([first.id, *(o.id for o in rest)]) == sorted(ids)
+
+
+def test_a_failure_keeps_no_exception_or_traceback() -> None:
+    def act(agent_id: str) -> dict[str, object]:
+        raise NotFoundError("x" * 10_000, status=404)
+
+    with bulk.BulkRun([uuid_n(1)], act, concurrency=1) as run:
+        (outcome,) = run.outcomes()
+
+    assert outcome.failure == bulk.Failure(404, 3, "x" * bulk.KEPT_MESSAGE)
+    assert not any(isinstance(value, BaseException) for value in vars(outcome).values())

@@ -21,7 +21,7 @@ from aitasker_cli.cli.common import (
     page_limit,
     render,
 )
-from aitasker_cli.errors import PartialFailure, UsageError
+from aitasker_cli.errors import ExitCode, PartialFailure, Terminated, UsageError
 
 AgentIdArg = Annotated[
     str,
@@ -137,21 +137,24 @@ def change_status(
         return
     if not agent_ids and not stdin:
         raise UsageError(f"nothing to {verb}", hint="Pass AGENT_ID arguments, or --stdin.")
-    ids = bulk.read_ids(agent_ids, sys.stdin.read() if stdin else None)
-    run = bulk.BulkRun(ids, act, concurrency)
+    if stdin and sys.stdin is not None and sys.stdin.isatty():
+        render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
+    ids = bulk.read_ids(agent_ids, bulk.stdin_lines(sys.stdin) if stdin else None)
     results = render.BulkResults(views.AGENTS, session.output, ids)
     failed = 0
-    try:
-        with render.progress(len(ids), f"{verb} agents", session.output) as step:
-            for outcome in run.outcomes():
+    with bulk.BulkRun(ids, act, concurrency) as run:
+        try:
+            with render.progress(len(ids), f"{verb} agents", session.output) as step:
+                for outcome in run.outcomes():
+                    results.add(outcome.result())
+                    failed += not outcome.ok
+                    step()
+        except (KeyboardInterrupt, Terminated) as signalled:
+            ctrl_c = isinstance(signalled, KeyboardInterrupt)
+            for outcome in run.stop(ExitCode.INTERRUPTED if ctrl_c else ExitCode.TERMINATED):
                 results.add(outcome.result())
-                failed += not outcome.ok
-                step()
-    except KeyboardInterrupt:
-        for outcome in run.stop():
-            results.add(outcome.result())
-        results.finish()
-        raise
+            results.finish()
+            raise
     results.finish()
     summary = f"{verb}: {len(ids) - failed} of {len(ids)} agents done, {failed} failed"
     if failed:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
 
 from aitasker_cli import __version__
 from aitasker_cli.cli.common import VALUE_OPTIONS, Common, api_command
-from aitasker_cli.errors import AitaskerError, ExitCode, OutputClosed
+from aitasker_cli.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
 
 COMMANDS = {
     "agents": "List, inspect, pause and resume your hired agents.",
@@ -115,18 +117,57 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every failure into one message and the contract's exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args or os.environ.get("AITASKER_DEBUG", "").lower() not in _FALSE
+    _hold_standard_descriptors()
     _tolerate_unencodable_output()
+    _stop_on_signals()
     try:
         build_app(requested_words(args))(args=args, prog_name="aitasker")
     except SystemExit as exit_:
         if exit_.code == ExitCode.INTERRUPTED:  # Typer's translation of Ctrl-C, silent
             _report(KeyboardInterrupt(), debug)
         raise
-    except Exception as exc:
-        sys.exit(_report(exc, debug))
-    except KeyboardInterrupt as exc:
+    except (Exception, KeyboardInterrupt, Terminated) as exc:
         sys.exit(_report(exc, debug))
     sys.exit(ExitCode.OK)
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM unwind the command once, so every bulk item is still reported.
+
+    A second signal while that report is being written is ignored: it must not end in a
+    traceback halfway through the results. Outside the main thread (tests), nothing is set.
+    """
+
+    def stop(number: int, _frame: FrameType | None) -> None:
+        for each in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(each, signal.SIG_IGN)
+        raise KeyboardInterrupt if number == signal.SIGINT else Terminated
+
+    try:
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:
+        pass  # not the main thread
+
+
+def _hold_standard_descriptors() -> None:
+    """Keep descriptors 0-2 taken even when the caller closed them (`>&-`).
+
+    Otherwise the next file opened (the sandbox state, a cache) would get descriptor 1 and a
+    write meant for stdout could land in it. A closed stdout stays closed for Python
+    (`sys.stdout` is None), so writing to it is still reported as an error.
+    """
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            try:
+                opened = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                return
+            if opened != descriptor:
+                os.dup2(opened, descriptor)
+                os.close(opened)
 
 
 def _report(exc: BaseException, debug: bool) -> int:
@@ -134,6 +175,8 @@ def _report(exc: BaseException, debug: bool) -> int:
     from aitasker_cli import render
 
     if isinstance(exc, AitaskerError):
+        if isinstance(exc, LocalIOError):
+            _discard_stdout()  # what could not be written must not fail again at exit
         render.error(exc)
         return exc.exit_code
     if isinstance(exc, OutputClosed):
@@ -142,6 +185,9 @@ def _report(exc: BaseException, debug: bool) -> int:
     if isinstance(exc, KeyboardInterrupt):
         render.interrupted()
         return ExitCode.INTERRUPTED
+    if isinstance(exc, Terminated):
+        render.terminated()
+        return ExitCode.TERMINATED
     if debug:
         render.traceback_of(exc)
     else:
