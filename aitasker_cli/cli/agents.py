@@ -18,6 +18,7 @@ from aitasker_cli.cli.common import (
     api_command,
     cached_ids,
     connect,
+    finite_seconds,
     page_limit,
     render,
 )
@@ -53,7 +54,8 @@ WaitTimeoutOpt = Annotated[
         "--wait-timeout",
         metavar="SECONDS",
         min=0,
-        help="How long --wait waits before exit 8.",
+        callback=finite_seconds,
+        help="How long --wait waits in all, polls included, before exit 8.",
     ),
 ]
 ConcurrencyOpt = Annotated[

@@ -98,6 +98,17 @@ FieldsOpt = Annotated[
         help="Fields to show, in order (a.b for nested); for json, the keys kept.",
     ),
 ]
+LONGEST_WAIT_SECONDS = 86_400.0
+"""No timeout is longer than a day: a larger number is a typo, and some overflow sockets."""
+
+
+def finite_seconds(value: float | None) -> float | None:
+    """A timeout that is a real number of seconds (Typer's own range check lets NaN through)."""
+    if value is not None and not (0 <= value <= LONGEST_WAIT_SECONDS):
+        raise typer.BadParameter(f"{value:g} is not a number of seconds from 0 to 86400.")
+    return value
+
+
 TimeoutOpt = Annotated[
     float | None,
     typer.Option(
@@ -105,7 +116,10 @@ TimeoutOpt = Annotated[
         envvar="AITASKER_TIMEOUT",
         metavar="SECONDS",
         min=0.1,
-        help="Per HTTP request [default: 30].",
+        callback=finite_seconds,
+        help="Each whole HTTP request, connect to last byte [default: 30]; with --retries N, "
+        "at most N+1 tries plus back-off (at most 8 s each, or the API's Retry-After, at most "
+        "60 s).",
     ),
 ]
 RetriesOpt = Annotated[
