@@ -11,6 +11,7 @@ import binascii
 import contextlib
 import json
 import os
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aitasker_cli.config import Settings
-from aitasker_cli.errors import AuthError, UsageError
+from aitasker_cli.errors import AitaskerError, AuthError, LocalIOError, UsageError
 from aitasker_cli.paths import config_dir
 
 TOKEN_ENV = "AITASKER_TOKEN"
@@ -52,10 +53,25 @@ class TokenKind:
     """"api_key_live", "api_key_test", "jwt" or "unknown"."""
     label: str
     expires_at: datetime | None = None
+    invalid_expiry: bool = False
+    """A JWT whose `exp` claim is there but is no time (a string, NaN, past year 9999)."""
 
 
 class KeyringUnavailable(AuthError):
     """No keyring backend works here, or it failed or did not answer in time."""
+
+
+class KeyringMissing(KeyringUnavailable):
+    """There is no keyring backend at all, so nothing can be stored in one either."""
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What `forget` removed, and why the keyring could not be asked, if it could not."""
+
+    removed: list[str]
+    keyring_problem: KeyringUnavailable | None
+    """The keyring failed or did not answer, so a token may still be stored there."""
 
 
 def resolve_token(settings: Settings) -> Token:
@@ -68,13 +84,13 @@ def resolve_token(settings: Settings) -> Token:
     keyring_problem = None
     try:
         stored, backend = _keyring_call(
-            lambda kr: (kr.get_password(_service(settings), settings.profile), kr.name)
+            lambda kr: (kr.get_password(_service(settings.api_host), settings.profile), kr.name)
         )
         if stored:
             return Token(stored, "keyring", backend)
     except KeyringUnavailable as exc:
         keyring_problem = exc.message
-    from_file = _read_credentials().get(settings.profile, {}).get(settings.api_host)
+    from_file = _read_credentials(for_use=True).get(settings.profile, {}).get(settings.api_host)
     if from_file:
         return Token(from_file, "file", str(credentials_path()))
     message = f"not logged in to {settings.api_host} (profile '{settings.profile}')"
@@ -100,15 +116,22 @@ def describe_token(value: str) -> TokenKind:
     if value.startswith("aitk_test_"):
         return TokenKind("api_key_test", "API key (test)")
     claims = _jwt_claims(value)
-    if claims is not None:
-        exp = claims.get("exp")
-        expires = (
-            datetime.fromtimestamp(exp, tz=timezone.utc)
-            if isinstance(exp, (int, float)) and not isinstance(exp, bool)
-            else None
-        )
-        return TokenKind("jwt", "JWT", expires)
-    return TokenKind("unknown", "unrecognised token")
+    if claims is None:
+        return TokenKind("unknown", "unrecognised token")
+    if "exp" not in claims:
+        return TokenKind("jwt", "JWT")
+    expires = _expiry(claims["exp"])
+    return TokenKind("jwt", "JWT", expires, invalid_expiry=expires is None)
+
+
+def _expiry(exp: object) -> datetime | None:
+    """The time a JWT's `exp` claim names; None when it names none a datetime can hold."""
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(exp, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):  # NaN, infinite, past 9999 or time_t
+        return None
 
 
 def _jwt_claims(value: str) -> dict[str, Any] | None:
@@ -118,7 +141,7 @@ def _jwt_claims(value: str) -> dict[str, Any] | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
 
@@ -131,11 +154,45 @@ def keyring_backend_name() -> str:
     return _keyring_call(lambda kr: str(kr.name))
 
 
+def probe_keyring(settings: Settings) -> str:
+    """Read this profile's entry, as a command would; returns the backend's name.
+
+    Naming the backend proves nothing: a locked Secret Service has a name but never answers.
+    """
+    service = _service(settings.api_host)
+    return _keyring_call(lambda kr: (kr.get_password(service, settings.profile), str(kr.name))[1])
+
+
+def profiles_in_file(api_host: str) -> set[str]:
+    """The profiles that the credentials file holds a token for, for this API host."""
+    return {name for name, hosts in _read_credentials(for_use=False).items() if api_host in hosts}
+
+
+def has_stored_token(profile: str, api_host: str) -> bool:
+    """Whether the credentials file or the keyring holds a token for this profile and host.
+
+    The file is read first: it answers at once, and a keyring may hang. A keyring that fails
+    or does not answer cannot say there is nothing, so that is KeyringUnavailable (exit 4).
+    """
+    if _read_credentials(for_use=False).get(profile, {}).get(api_host):
+        return True
+    service = _service(api_host)
+    try:
+        return _keyring_call(lambda kr: kr.get_password(service, profile)) is not None
+    except KeyringMissing:
+        return False
+    except KeyringUnavailable as exc:
+        raise KeyringUnavailable(
+            f"cannot tell whether profile '{profile}' exists: {exc.message}",
+            hint="Unlock the OS keyring and try again, or name the profile in config.toml.",
+        ) from None
+
+
 def store_in_keyring(settings: Settings, token: str) -> str:
     """Save the token for this profile and host; returns the backend's name."""
 
     def save(kr: Any) -> str:
-        kr.set_password(_service(settings), settings.profile, token)
+        kr.set_password(_service(settings.api_host), settings.profile, token)
         return str(kr.name)
 
     backend = _keyring_call(save)
@@ -143,28 +200,39 @@ def store_in_keyring(settings: Settings, token: str) -> str:
     return backend
 
 
-def forget(settings: Settings) -> list[str]:
-    """Delete the stored token of this profile and host; returns where it was removed from."""
+def forget(settings: Settings) -> Forgotten:
+    """Delete the stored token of this profile and host, from the keyring and the file.
+
+    No keyring backend at all means there is nothing in one; a keyring that fails or does not
+    answer is reported, since a token may still be stored there.
+    """
     removed = []
-    with contextlib.suppress(KeyringUnavailable):
+    problem = None
+    try:
         backend = _keyring_call(lambda kr: _delete_from_keyring(kr, settings))
         if backend:
             removed.append(f"keyring ({backend})")
+    except KeyringMissing:
+        pass
+    except KeyringUnavailable as exc:
+        problem = exc
     if _remove_from_file(settings):
         removed.append(str(credentials_path()))
-    return removed
+    return Forgotten(removed, problem)
 
 
 def _delete_from_keyring(kr: Any, settings: Settings) -> str | None:
     """Delete the entry if there is one; returns the backend's name when it did."""
-    if kr.get_password(_service(settings), settings.profile) is None:
+    service = _service(settings.api_host)
+    if kr.get_password(service, settings.profile) is None:
         return None
-    kr.delete_password(_service(settings), settings.profile)
+    kr.delete_password(service, settings.profile)
     return str(kr.name)
 
 
-def _service(settings: Settings) -> str:
-    return f"aitasker:{settings.api_host}"
+def _service(api_host: str) -> str:
+    """The keyring's service name for tokens of this API host; the profile is the user name."""
+    return f"aitasker:{api_host}"
 
 
 def _keyring_call(operation: Callable[[Any], T]) -> T:
@@ -182,7 +250,7 @@ def _keyring_call(operation: Callable[[Any], T]) -> T:
             backend = keyring.get_keyring()
             # The null backend "succeeds" and stores nothing, so it counts as no backend.
             if isinstance(backend, (fail.Keyring, null.Keyring)):
-                outcome["error"] = KeyringUnavailable("no OS keyring backend is available")
+                outcome["error"] = KeyringMissing("no OS keyring backend is available")
                 return
             outcome["value"] = operation(backend)
         except Exception as exc:
@@ -212,7 +280,7 @@ def credentials_path() -> Path:
 
 def store_in_file(settings: Settings, token: str) -> Path:
     """Write the token to the 0600 credentials file; the keyring entry, if any, is removed."""
-    tokens = _read_credentials()
+    tokens = _read_credentials(for_use=False)
     tokens.setdefault(settings.profile, {})[settings.api_host] = token
     _write_credentials(tokens)
     with contextlib.suppress(KeyringUnavailable):
@@ -221,7 +289,7 @@ def store_in_file(settings: Settings, token: str) -> Path:
 
 
 def _remove_from_file(settings: Settings) -> bool:
-    tokens = _read_credentials()
+    tokens = _read_credentials(for_use=False)
     if tokens.get(settings.profile, {}).pop(settings.api_host, None) is None:
         return False
     if not tokens[settings.profile]:
@@ -230,47 +298,89 @@ def _remove_from_file(settings: Settings) -> bool:
     return True
 
 
-def _read_credentials() -> dict[str, dict[str, str]]:
+def _read_credentials(*, for_use: bool) -> dict[str, dict[str, str]]:
+    """The tokens of the credentials file, by profile and API host; empty when there is none.
+
+    `for_use`: a token is about to be sent, so a file that group or others may read is
+    refused (on POSIX), as ssh refuses such a key: the token in it may already be known.
+    Writing the file again makes it 0600, so logging in or out needs no such check.
+    """
     path = credentials_path()
+    recreate = "Delete it and run 'aitasker auth login --insecure-storage' again."
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        with path.open("rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if for_use:
+                _check_private(path, mode)
+            document = json.loads(handle.read())
+    except (FileNotFoundError, NotADirectoryError):
         return {}
-    except (OSError, ValueError) as exc:
-        raise AuthError(
-            f"cannot read the credentials file {path}",
-            hint="Delete it and run 'aitasker auth login --insecure-storage' again.",
-        ) from exc
+    except OSError as exc:
+        raise LocalIOError(f"cannot read the credentials file {path}: {exc.strerror}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise AuthError(f"cannot read the credentials file {path}", hint=recreate) from exc
     tokens = document.get("tokens") if isinstance(document, dict) else None
     if not isinstance(tokens, dict) or not all(
         isinstance(hosts, dict) and all(isinstance(v, str) for v in hosts.values())
         for hosts in tokens.values()
     ):
-        raise AuthError(
-            f"the credentials file {path} is not in the expected format",
-            hint="Delete it and run 'aitasker auth login --insecure-storage' again.",
-        )
+        raise AuthError(f"the credentials file {path} is not in the expected format", hint=recreate)
     return tokens
 
 
-def _write_credentials(tokens: dict[str, dict[str, str]]) -> None:
-    """Replace the file atomically; it is created 0600 and never exists with wider rights."""
-    path = credentials_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not tokens:
-        path.unlink(missing_ok=True)
-        return
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def credentials_file_problem() -> AitaskerError | None:
+    """Why the credentials file may not be used (others may read it, or it cannot be read)."""
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            if hasattr(os, "fchmod"):  # a umask cannot widen it, but an old file's mode can
-                os.fchmod(handle.fileno(), 0o600)
-            json.dump({"tokens": tokens}, handle, indent=2)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        _read_credentials(for_use=True)
+    except AitaskerError as exc:
+        return exc
+    return None
+
+
+def _check_private(path: Path, mode: int) -> None:
+    """AuthError (exit 4) when group or others have any access to the file (POSIX only)."""
+    if os.name != "posix" or not stat.S_IMODE(mode) & 0o077:
+        return
+    import shlex
+
+    raise AuthError(
+        f"the credentials file {path} is open to group or others "
+        f"(mode {stat.S_IMODE(mode):04o}); refusing to use it",
+        hint=f"chmod 600 {shlex.quote(str(path))}; if others may have read the token, "
+        "replace it as well.",
+    )
+
+
+def _write_credentials(tokens: dict[str, dict[str, str]]) -> None:
+    """Replace the file atomically; it is created 0600 and never exists with wider rights.
+
+    A folder or disk that refuses the write is LocalIOError (exit 10), and no temporary file
+    is left behind.
+    """
+    path = credentials_path()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not tokens:
+            path.unlink(missing_ok=True)
+            return
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                if hasattr(os, "fchmod"):  # a umask cannot widen it, but an old file's mode can
+                    os.fchmod(handle.fileno(), 0o600)
+                json.dump({"tokens": tokens}, handle, indent=2)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise LocalIOError(
+            f"cannot write the credentials file {path}: {exc.strerror or exc}",
+            hint="Check that the folder exists, is writable and its disk is not full, "
+            "or set AITASKER_CONFIG_DIR to one that is.",
+        ) from exc
 
 
 # --- login ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from aitasker_cli import __version__, auth
 from aitasker_cli.config import Settings, config_path, is_loopback
-from aitasker_cli.errors import AitaskerError, AuthError
+from aitasker_cli.errors import AitaskerError
 
 CLOCK_SKEW_LIMIT_SECONDS = 300.0
 """Beyond five minutes, token expiry and the server's idea of "now" start to disagree."""
@@ -48,7 +48,7 @@ def run_checks(load_settings: Callable[[], Settings], probe: Probe) -> list[Chec
         return [_version(), Check("config", "fail", exc.message, fix, exc.exit_code)]
     checks = [_version(), _config(settings), _api_url(settings)]
     token_check, has_token = _token(settings)
-    checks += [token_check, _keyring(token_check)]
+    checks += [token_check, _keyring(settings, token_check), *_credentials_file()]
     if has_token:
         checks += _api(probe)
     return checks
@@ -85,8 +85,10 @@ def _api_url(settings: Settings) -> Check:
 def _token(settings: Settings) -> tuple[Check, bool]:
     try:
         token = auth.resolve_token(settings)
-    except AuthError as exc:
-        return Check("token", "fail", exc.message, auth.LOGIN_HINT, exc.exit_code), False
+    except AitaskerError as exc:  # no token, an unsafe or unreadable credentials file
+        return Check(
+            "token", "fail", exc.message, exc.hint or auth.LOGIN_HINT, exc.exit_code
+        ), False
     if token.source == "sandbox":
         return Check("token", "ok", "none needed for the sandbox"), True
     kind = auth.describe_token(token.value)
@@ -96,6 +98,13 @@ def _token(settings: Settings) -> tuple[Check, bool]:
         "file": token.location,
     }[token.source]
     detail = f"{kind.label} from {where}"
+    if kind.invalid_expiry:
+        return Check(
+            "token",
+            "warn",
+            f"{detail}, with an invalid expiry: its 'exp' claim is not a valid time",
+            "The API decides whether it is accepted; log in again if it is refused.",
+        ), True
     if kind.expires_at is not None:
         if kind.expires_at <= datetime.now(timezone.utc):
             return Check(
@@ -109,10 +118,11 @@ def _token(settings: Settings) -> tuple[Check, bool]:
     return Check("token", "ok", detail), True
 
 
-def _keyring(token_check: Check) -> Check:
+def _keyring(settings: Settings, token_check: Check) -> Check:
+    """Read this profile's entry for real, within the keyring time limit, and time it."""
     started = time.monotonic()
     try:
-        backend = auth.keyring_backend_name()
+        backend = auth.probe_keyring(settings)
     except auth.KeyringUnavailable as exc:
         needed = token_check.status == "fail"
         return Check(
@@ -126,6 +136,17 @@ def _keyring(token_check: Check) -> Check:
     return Check(
         "keyring", "ok", f"{backend}, answered in {(time.monotonic() - started) * 1000:.0f} ms"
     )
+
+
+def _credentials_file() -> list[Check]:
+    """A check of the credentials file's rights, when there is such a file."""
+    path = auth.credentials_path()
+    if not path.exists():
+        return []
+    problem = auth.credentials_file_problem()
+    if problem is None:
+        return [Check("credentials", "ok", f"{path}, readable by you only")]
+    return [Check("credentials", "fail", problem.message, problem.hint, problem.exit_code)]
 
 
 def _api(probe: Probe) -> list[Check]:

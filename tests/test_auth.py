@@ -149,3 +149,74 @@ def test_token_repr_hides_the_value() -> None:
     token = auth.Token(TOKEN, "env", "AITASKER_TOKEN")
 
     assert TOKEN not in repr(token)
+
+
+def test_logout_with_a_hanging_keyring_says_it_did_not_answer(
+    run: Any, hanging_keyring: None
+) -> None:
+    started = time.monotonic()
+    result = run("auth", "logout")
+
+    assert result.exit_code == 4
+    assert "did not answer within 0.2 s" in result.stderr
+    assert "may still be stored there" in result.stderr
+    assert "nothing to remove" not in result.stderr
+    assert time.monotonic() - started < 5
+
+
+def test_logout_with_a_raising_keyring_is_exit_4(run: Any) -> None:
+    keyring.set_keyring(RaisingKeyring())
+
+    result = run("auth", "logout")
+
+    assert result.exit_code == 4
+    assert "the collection is locked" in result.stderr and "may still be stored" in result.stderr
+
+
+def test_logout_with_a_hanging_keyring_still_removes_the_file_token(
+    run: Any, hanging_keyring: None, tmp_path: Path
+) -> None:
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=TOKEN)
+
+    result = run("auth", "logout")
+
+    assert result.exit_code == 4
+    assert f"removed the token from {tmp_path / 'config' / 'credentials.json'}" in result.stderr
+    assert "did not answer" in result.stderr
+    assert not (tmp_path / "config" / "credentials.json").exists()
+
+
+def test_logout_without_any_keyring_and_no_file_has_nothing_to_remove(run: Any) -> None:
+    keyring.set_keyring(null.Keyring())
+
+    result = run("auth", "logout")
+
+    assert result.exit_code == 0
+    assert "nothing to remove" in result.stderr
+
+
+def test_doctor_asks_the_keyring_for_real(run: Any, logged_in: str, hanging_keyring: None) -> None:
+    result = run("doctor", "-o", "json", "--sandbox")
+
+    keyring_check = {c["check"]: c for c in result.json()}["keyring"]
+    assert keyring_check["status"] == "warn"
+    assert "did not answer within 0.2 s" in keyring_check["detail"]
+
+
+def test_doctor_reports_a_keyring_that_raises(run: Any, logged_in: str) -> None:
+    keyring.set_keyring(RaisingKeyring())
+
+    result = run("doctor", "-o", "json", "--sandbox")
+
+    keyring_check = {c["check"]: c for c in result.json()}["keyring"]
+    assert keyring_check["status"] == "warn" and "collection is locked" in keyring_check["detail"]
+
+
+def test_doctor_fails_the_keyring_check_when_the_token_needs_it(
+    run: Any, hanging_keyring: None
+) -> None:
+    result = run("doctor", "-o", "json")
+
+    checks = {c["check"]: c for c in result.json()}
+    assert result.exit_code == 4
+    assert checks["keyring"]["status"] == "fail" and "did not answer" in checks["keyring"]["detail"]

@@ -3,6 +3,7 @@ keyring that hangs; each through the installed `aitasker`, as a user runs it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -163,3 +164,30 @@ def test_a_hanging_keyring_is_never_touched_when_the_env_token_is_set(
 
     assert shown.returncode == 0 and status.returncode == 0
     assert not marker.exists()
+
+
+def test_logout_with_a_hanging_keyring_says_so_and_exits_4(
+    tmp_path: Path, hanging_env: dict[str, str]
+) -> None:
+    started = time.monotonic()
+    logout = aitasker("auth", "logout", env=hanging_env)
+    elapsed = time.monotonic() - started
+
+    assert logout.returncode == 4
+    assert "did not answer within 3 s" in logout.stderr
+    assert "nothing to remove" not in logout.stderr
+    assert elapsed < 10
+    assert (tmp_path / "touched").exists()
+
+
+def test_doctor_asks_a_hanging_keyring_and_reports_it(
+    tmp_path: Path, hanging_env: dict[str, str]
+) -> None:
+    env = {**hanging_env, "AITASKER_TOKEN": TOKEN}
+
+    doctor = aitasker("doctor", "-o", "json", env=env)
+
+    checks = {check["check"]: check for check in json.loads(doctor.stdout)}
+    assert checks["keyring"]["status"] == "warn"
+    assert "did not answer within 3 s" in checks["keyring"]["detail"]
+    assert (tmp_path / "touched").exists()

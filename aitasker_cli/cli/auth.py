@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import typer
@@ -52,14 +53,21 @@ def login(
 def logout(common: Common) -> None:
     """Remove the stored token of this profile and API host."""
     settings = common.settings()
-    removed = auth.forget(settings)
+    forgotten = auth.forget(settings)
     where = f"{settings.api_host} (profile '{settings.profile}')"
-    if removed:
-        render.message(f"Logged out of {where}; removed the token from {', '.join(removed)}.")
-    else:
+    if forgotten.removed:
+        render.message(
+            f"Logged out of {where}; removed the token from {', '.join(forgotten.removed)}."
+        )
+    elif forgotten.keyring_problem is None:
         render.message(f"Not logged in to {where}; nothing to remove.")
     if os.environ.get(auth.TOKEN_ENV):
         render.warning(f"{auth.TOKEN_ENV} is still set in this environment.")
+    if forgotten.keyring_problem is not None:
+        raise auth.KeyringUnavailable(
+            f"{forgotten.keyring_problem.message}; a token for {where} may still be stored there",
+            hint="Unlock the OS keyring (or start it) and run 'aitasker auth logout' again.",
+        )
 
 
 @api_command
@@ -83,20 +91,34 @@ def status(
                 verified, failure = False, exc
             except AitaskerError as exc:
                 failure = exc
+        elif kind.expires_at is not None and kind.expires_at <= datetime.now(timezone.utc):
+            failure = AuthError(
+                f"the token expired at {kind.expires_at:%Y-%m-%d %H:%M} UTC",
+                hint="Log in again: aitasker auth login",
+            )
         report: dict[str, Any] = {
             "profile": session.settings.profile,
             "api_url": session.settings.api_url,
             "source": token.source,
             "location": token.location,
             "kind": kind.kind,
-            "expires_at": kind.expires_at.isoformat().replace("+00:00", "Z")
-            if kind.expires_at
-            else None,
+            "expires_at": _expiry_text(kind),
             "verified": verified,
         }
         render.show(report, views.LOGIN_STATUS, session.output)
+        if kind.invalid_expiry:
+            render.warning("the token's expiry (its 'exp' claim) is not a valid time.")
         if failure is not None:
             raise failure
+
+
+def _expiry_text(kind: auth.TokenKind) -> str | None:
+    """ISO 8601 UTC, "invalid" for an `exp` claim that is no time, None when there is none."""
+    if kind.invalid_expiry:
+        return "invalid"
+    if kind.expires_at is None:
+        return None
+    return kind.expires_at.isoformat().replace("+00:00", "Z")
 
 
 @api_command

@@ -356,3 +356,160 @@ def test_login_when_the_api_cannot_verify_stores_nothing(
     assert result.exit_code == 7
     assert "could not verify the token" in result.stderr and "--no-verify" in result.stderr
     assert keyring_entries == {}
+
+
+# --- the credentials file must be private -------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o666, 0o602])
+def test_a_credentials_file_others_can_access_is_refused(
+    run: Any, api: respx.MockRouter, no_keyring: None, tmp_path: Path, mode: int
+) -> None:
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=TOKEN)
+    path = credentials_file(tmp_path)
+    path.chmod(mode)
+
+    token = run("auth", "token")
+    status = run("auth", "status", "--no-verify")
+    listed = run("agents", "list")
+
+    for result in (token, status, listed):
+        assert result.exit_code == 4
+        assert f"chmod 600 {path}" in result.stderr
+        assert f"{mode:04o}" in result.stderr
+    assert token.stdout == ""
+    assert not api.calls
+
+
+def test_a_private_credentials_file_is_used_again_after_chmod_600(
+    run: Any, no_keyring: None, tmp_path: Path
+) -> None:
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=TOKEN)
+    path = credentials_file(tmp_path)
+    path.chmod(0o644)
+    refused = run("auth", "token")
+    path.chmod(0o600)
+
+    assert refused.exit_code == 4
+    assert run("auth", "token").stdout == f"{TOKEN}\n"
+
+
+def test_login_and_logout_still_work_on_a_too_open_file_and_leave_it_0600(
+    run: Any, no_keyring: None, tmp_path: Path
+) -> None:
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=TOKEN)
+    run(
+        "auth",
+        "login",
+        *("--with-token", "--no-verify", "--insecure-storage", "--profile", "ci"),
+        stdin=OTHER_TOKEN,
+    )
+    path = credentials_file(tmp_path)
+    path.chmod(0o644)
+
+    logout = run("auth", "logout", "--profile", "ci")
+
+    assert logout.exit_code == 0, logout.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert run("auth", "token").stdout == f"{TOKEN}\n"
+
+
+def test_doctor_fails_a_too_open_credentials_file(
+    run: Any, api: respx.MockRouter, no_keyring: None, tmp_path: Path, logged_in: str
+) -> None:
+    api.get(VERIFY_PATH).mock(return_value=httpx.Response(200, json=[]))
+    run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=OTHER_TOKEN)
+    path = credentials_file(tmp_path)
+    healthy = run("doctor", "-o", "json")
+    path.chmod(0o640)
+
+    result = run("doctor", "-o", "json")
+
+    assert {c["check"]: c for c in healthy.json()}["credentials"]["status"] == "ok"
+    credentials = {c["check"]: c for c in result.json()}["credentials"]
+    assert credentials["status"] == "fail" and credentials["fix"].startswith(f"chmod 600 {path}")
+    assert result.exit_code == 4
+
+
+# --- a folder that refuses the credentials file --------------------------------------------
+
+
+def test_insecure_login_into_an_unwritable_folder_is_exit_10_naming_the_file(
+    run: Any, no_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config folder should be\n")
+    monkeypatch.setenv("AITASKER_CONFIG_DIR", str(blocker / "aitasker"))
+
+    result = run("auth", "login", "--with-token", "--no-verify", "--insecure-storage", stdin=TOKEN)
+
+    assert result.exit_code == 10, result.stderr
+    assert f"cannot write the credentials file {blocker / 'aitasker' / 'credentials.json'}" in (
+        result.stderr
+    )
+    assert "bug" not in result.stderr and len(result.stderr.splitlines()) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]
+
+
+# --- JWT expiry ---------------------------------------------------------------------------
+
+
+def raw_jwt(payload: str) -> str:
+    """A JWT whose claims are exactly `payload` (which may hold NaN, not valid JSON)."""
+    encoded = base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode()
+    return f"eyJhbGciOiJIUzI1NiJ9.{encoded}.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    "exp", ["1e300", "-1e300", "NaN", "Infinity", '"soon"', "253402300800", "true", "null", "[]"]
+)
+def test_an_invalid_jwt_expiry_is_shown_as_invalid(
+    run: Any, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch, exp: str
+) -> None:
+    token = raw_jwt(f'{{"sub": "user", "exp": {exp}}}')
+    monkeypatch.setenv("AITASKER_TOKEN", token)
+    monkeypatch.setattr("tests.conftest.SECRETS", (TOKEN, OTHER_TOKEN, token))
+    api.get(VERIFY_PATH).mock(return_value=httpx.Response(200, json=[]))
+
+    unverified = run("auth", "status", "--no-verify", "-o", "json")
+    verified = run("auth", "status", "-o", "json")
+    table = run("auth", "status", "-o", "table")
+    doctor = run("doctor", "-o", "json")
+
+    for result in (unverified, verified, table, doctor):
+        assert result.exit_code == 0, result.stderr
+        assert "bug" not in result.stderr
+    assert unverified.json()["expires_at"] == "invalid"
+    assert verified.json()["expires_at"] == "invalid"
+    assert verified.json()["verified"] is True and verified.json()["kind"] == "jwt"
+    assert "invalid" in table.stdout and "not a valid time" in table.stderr
+    token_check = {c["check"]: c for c in doctor.json()}["token"]
+    assert token_check["status"] == "warn" and "invalid expiry" in token_check["detail"]
+
+
+def test_the_last_second_of_year_9999_is_a_valid_expiry() -> None:
+    kind = auth.describe_token(raw_jwt('{"exp": 253402300799}'))
+
+    assert kind.expires_at is not None and kind.expires_at.year == 9999
+    assert not kind.invalid_expiry
+
+
+def test_a_jwt_without_exp_has_no_expiry_and_is_not_invalid() -> None:
+    kind = auth.describe_token(raw_jwt('{"sub": "user"}'))
+
+    assert kind.kind == "jwt" and kind.expires_at is None and not kind.invalid_expiry
+
+
+def test_status_no_verify_marks_an_expired_jwt_as_expired(
+    run: Any, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = jwt({"sub": "user", "exp": int(time.time()) - 7200})
+    monkeypatch.setenv("AITASKER_TOKEN", token)
+    monkeypatch.setattr("tests.conftest.SECRETS", (TOKEN, OTHER_TOKEN, token))
+
+    result = run("auth", "status", "--no-verify", "-o", "json")
+
+    assert result.exit_code == 4
+    assert result.json()["expires_at"].endswith("Z")
+    assert "the token expired at" in result.stderr and "auth login" in result.stderr
+    assert not api.calls
