@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from aitasker_cli.errors import UsageError
+from aitasker_cli.errors import LocalIOError, UsageError
 from aitasker_cli.paths import config_dir
 
 DEFAULT_API_URL = "https://api.aitasker.co"
@@ -59,15 +60,18 @@ def resolve_settings(
 ) -> Settings:
     """Combine values given by flag or env (None when absent) with the profile and defaults.
 
-    `creating_profile` is for `auth login`, the one command that may name a new profile.
+    `creating_profile` is for `auth login`, the one command that may name a new profile; any
+    other command refuses a profile that does not exist (see `check_profile_exists`).
     """
-    del creating_profile  # checked once profiles must be known (hardening issue, item 18)
     profile_name = profile or DEFAULT_PROFILE
     stored = load_profile(profile_name)
-    url = SANDBOX_API_URL if sandbox else api_url or stored.get("api_url") or DEFAULT_API_URL
+    url = api_url or stored.get("api_url") or DEFAULT_API_URL
+    checked_url = None if sandbox else check_api_url(url)
+    if not creating_profile:
+        check_profile_exists(profile_name, url if checked_url is None else checked_url)
     return Settings(
         profile=profile_name,
-        api_url=url if sandbox else check_api_url(url),
+        api_url=SANDBOX_API_URL if checked_url is None else checked_url,
         output=output or stored.get("output"),
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         retries=DEFAULT_RETRIES if retries is None else retries,
@@ -76,8 +80,44 @@ def resolve_settings(
     )
 
 
+def check_profile_exists(name: str, api_url: str) -> None:
+    """Refuse (exit 2) a profile that neither config.toml nor a stored credential defines.
+
+    A mistyped `--profile` would otherwise fall back to the defaults, and send a token meant
+    for staging to production. `default` always exists. The same rule holds with `--sandbox`,
+    so a command that works there works without it; `api_url` is the URL the profile would
+    use without the sandbox, for finding its stored credential.
+    """
+    if name == DEFAULT_PROFILE or name in _read_profiles():
+        return
+    from aitasker_cli import auth  # auth imports this module: a top-level import would cycle
+
+    try:
+        host = urlsplit(check_api_url(api_url)).netloc.lower()
+    except UsageError:  # only with --sandbox, which ignores the URL: no credential can match
+        host = None
+    if host is not None and auth.has_stored_token(name, host):
+        return
+    others = set(_read_profiles()) | (auth.profiles_in_file(host) if host else set())
+    known = [DEFAULT_PROFILE, *sorted(others - {DEFAULT_PROFILE})]
+    raise UsageError(
+        f"there is no profile '{name}'",
+        hint=f"Known profiles: {', '.join(known)}. Create one with "
+        f"'aitasker auth login --profile {name}' or a [profiles.{name}] table in {config_path()}.",
+    )
+
+
 def load_profile(name: str) -> dict[str, str]:
     """The `[profiles.NAME]` table of config.toml; empty when the file or profile is absent."""
+    path = config_path()
+    table = _read_profiles().get(name, {})
+    if not isinstance(table, Mapping):
+        raise UsageError(f"in the config file {path}, [profiles.{name}] must be a table")
+    return _checked_profile(table, name, path)
+
+
+def _read_profiles() -> Mapping[str, Any]:
+    """The `profiles` table of config.toml; empty when there is no file."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised only on Python 3.10
@@ -85,25 +125,31 @@ def load_profile(name: str) -> dict[str, str]:
 
     path = config_path()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
         return {}
     except OSError as exc:
-        raise UsageError(f"cannot read the config file {path}: {exc.strerror}") from exc
+        raise LocalIOError(f"cannot read the config file {path}: {exc.strerror}") from exc
+    fix = "Fix the file, or move it away to start from the defaults."
+    try:
+        text = raw.decode("utf-8-sig")  # tolerates the byte-order mark some editors write
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"the config file {path} is not UTF-8 text (invalid byte at offset {exc.start})",
+            hint=fix,
+        ) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"the config file {path} is not valid TOML: {exc}", hint=fix) from exc
+    except RecursionError:  # tomllib recurses once per level of nested arrays and tables
         raise UsageError(
-            f"the config file {path} is not valid TOML: {exc}",
-            hint="Fix the file, or move it away to start from the defaults.",
-        ) from exc
+            f"the config file {path} nests arrays or tables too deeply", hint=fix
+        ) from None
     profiles = document.get("profiles", {})
     if not isinstance(profiles, Mapping):
         raise UsageError(f"in the config file {path}, 'profiles' must be a table")
-    table = profiles.get(name, {})
-    if not isinstance(table, Mapping):
-        raise UsageError(f"in the config file {path}, [profiles.{name}] must be a table")
-    return _checked_profile(table, name, path)
+    return profiles
 
 
 def _checked_profile(table: Mapping[str, Any], name: str, path: Path) -> dict[str, str]:
@@ -129,20 +175,90 @@ def check_api_url(url: str) -> str:
     """The URL without a trailing slash, if it is https, or plain http to this machine only.
 
     A token must never cross the network in clear text, so any other http:// URL is refused
-    before a request is built.
+    before a request is built. So is anything the HTTP client could not send to (a bad port,
+    a host that is not an ASCII name or IP address) and a user name or password in the URL,
+    which would replace the token with HTTP Basic and show up in messages and keyring names.
+    Messages never repeat a user name or password, nor a control character.
     """
-    parts = urlsplit(url.strip())
+    candidate = url.strip()
+    if any(char == " " or not char.isprintable() for char in candidate):
+        raise UsageError(
+            "the API URL contains a space or an invisible or control character",
+            hint=f"Give a plain https:// URL, such as {DEFAULT_API_URL}.",
+        )
+    if "@" in _authority(candidate):
+        raise UsageError(
+            "the API URL contains a user name or password (the part before '@'); "
+            "aitasker never sends them",
+            hint="Remove it from the URL: the token from 'aitasker auth login' or "
+            "AITASKER_TOKEN is what signs you in.",
+        )
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port
+    except ValueError as exc:  # an unclosed [IPv6 literal, a port that is not a number
+        raise UsageError(
+            f"{_shown(candidate)} is not a valid URL ({exc})",
+            hint=f"Give an https:// URL, such as {DEFAULT_API_URL}.",
+        ) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(
-            f"'{url}' is not an API URL",
+            f"{_shown(candidate)} is not an API URL",
             hint=f"Give an https:// URL, such as {DEFAULT_API_URL}.",
         )
+    if port == 0:
+        raise UsageError(f"the port in {_shown(candidate)} must be from 1 to 65535")
+    _check_host(parts.hostname)
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"refusing to send a token over plain http to {parts.hostname}",
             hint="Use an https:// URL; plain http is only for 127.0.0.1, ::1 and localhost.",
         )
-    return url.strip().rstrip("/")
+    return candidate.rstrip("/")
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+_IPV4_LIKE = re.compile(r"[0-9.]+")
+
+
+def _shown(url: str) -> str:
+    """The URL quoted for a message, unless it has an '@' that may follow a password."""
+    return "the API URL" if "@" in url else f"'{url}'"
+
+
+def _authority(url: str) -> str:
+    """The `user:password@host:port` part of a URL, also when the scheme was left out."""
+    scheme = _SCHEME.match(url)
+    rest = url[scheme.end() :] if scheme else url
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
+def _check_host(host: str) -> None:
+    """Refuse a host the HTTP client would reject or could never resolve.
+
+    Only ASCII names are accepted: a look-alike Unicode host (a Cyrillic letter in 'api') must
+    never receive a token; an internationalised name can be given in its xn-- form.
+    """
+    import ipaddress
+
+    if ":" in host or _IPV4_LIKE.fullmatch(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise UsageError(f"'{host}' in the API URL is not a valid IP address") from None
+        return
+    if not host.isascii():
+        raise UsageError(
+            "the host in the API URL has non-ASCII characters",
+            hint="Type the host in plain ASCII; an internationalised name goes in its xn-- form.",
+        )
+    labels = host.removesuffix(".").split(".")
+    if len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise UsageError(
+            f"'{host}' in the API URL is not a valid host name",
+            hint="A host name is made of letters, digits and hyphens, separated by dots.",
+        )
 
 
 def is_loopback(host: str) -> bool:

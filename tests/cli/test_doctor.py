@@ -135,3 +135,36 @@ def test_odd_date_headers_never_crash(
     assert result.exit_code in (0, 1)
     assert "Traceback" not in result.stderr
     assert by_check(result)["clock"]["status"] in ("ok", "warn", "fail")
+
+
+def test_an_unknown_profile_is_a_failed_config_check(
+    run: Any, api: respx.MockRouter, logged_in: str, tmp_path: Path
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(
+        '[profiles.staging]\napi_url = "https://staging.aitasker.co"\n'
+    )
+
+    result = run("doctor", "-o", "json", "--profile", "stagin")
+
+    assert result.exit_code == 2
+    config = by_check(result)["config"]
+    assert config["status"] == "fail" and "no profile 'stagin'" in config["detail"]
+    assert "default, staging" in config["fix"]
+    assert not api.calls
+
+
+@pytest.mark.parametrize(
+    "content", [b"[profiles.default]\n# caf\xe9\n", b"x = " + b"[" * 1000 + b"]" * 1000]
+)
+def test_an_unreadable_config_is_a_failed_config_check(
+    run: Any, api: respx.MockRouter, logged_in: str, tmp_path: Path, content: bytes
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_bytes(content)
+
+    result = run("doctor", "-o", "json")
+
+    assert result.exit_code == 2, result.stderr
+    assert by_check(result)["config"]["status"] == "fail"
+    assert "bug" not in result.stderr

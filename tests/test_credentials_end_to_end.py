@@ -1,0 +1,133 @@
+"""Where credentials may and may not come from, through the installed `aitasker`: no password
+in an API URL, no credentials file others can read, no mistyped profile, no half-written file."""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AGENT_ID, TOKEN, agent
+from tests.loopback import LoopbackApi, serve
+from tests.processes import aitasker, clean_env, installed_script
+
+USER, PASSWORD = "alice", "hunter2pw"
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackApi]:
+    with serve() as api:
+        api.reply("GET", "/api/v1/workspaces", 200, [])
+        api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent())
+        yield api
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return clean_env(HOME=str(tmp_path / "home"), AITASKER_CONFIG_DIR=str(tmp_path / "config"))
+
+
+def with_credentials(url: str) -> str:
+    return url.replace("http://", f"http://{USER}:{PASSWORD}@")
+
+
+def test_a_password_in_the_api_url_is_refused_before_anything_is_sent(
+    loopback: LoopbackApi, env: dict[str, str]
+) -> None:
+    url = with_credentials(loopback.url)
+
+    by_flag = aitasker(
+        "agents", "show", AGENT_ID, "--api-url", url, env={**env, "AITASKER_TOKEN": TOKEN}
+    )
+    by_env = aitasker(
+        "auth", "status", env={**env, "AITASKER_TOKEN": TOKEN, "AITASKER_API_URL": url}
+    )
+    login = aitasker("auth", "login", "--with-token", "--insecure-storage", "--api-url", url,
+                     env=env, stdin=TOKEN)  # fmt: skip
+
+    for completed in (by_flag, by_env, login):
+        assert completed.returncode == 2, completed.stderr
+        assert "user name or password" in completed.stderr
+        assert USER not in completed.stderr and PASSWORD not in completed.stderr
+        assert completed.stdout == ""
+    assert loopback.requests == []
+    assert not (Path(env["AITASKER_CONFIG_DIR"]) / "credentials.json").exists()
+
+
+def test_a_credentials_file_others_can_read_is_refused(
+    loopback: LoopbackApi, env: dict[str, str]
+) -> None:
+    env = {**env, "AITASKER_API_URL": loopback.url}
+    login = aitasker("auth", "login", "--with-token", "--insecure-storage", env=env, stdin=TOKEN)
+    path = Path(env["AITASKER_CONFIG_DIR"]) / "credentials.json"
+    assert login.returncode == 0, login.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    requests_after_login = len(loopback.requests)
+    path.chmod(0o644)
+
+    shown = aitasker("agents", "show", AGENT_ID, env=env)
+    doctor = aitasker("doctor", "-o", "json", env=env)
+
+    assert shown.returncode == 4
+    assert f"chmod 600 {path}" in shown.stderr and "0644" in shown.stderr
+    assert len(loopback.requests) == requests_after_login  # the token was not sent
+    assert doctor.returncode == 4
+    checks = {check["check"]: check for check in json.loads(doctor.stdout)}
+    assert checks["credentials"]["status"] == "fail"
+    assert checks["credentials"]["fix"].startswith(f"chmod 600 {path}")
+
+    path.chmod(0o600)
+    again = aitasker("agents", "show", AGENT_ID, "-o", "id", env=env)
+    assert again.returncode == 0 and again.stdout == f"{AGENT_ID}\n"
+
+
+def test_a_mistyped_profile_sends_nothing(
+    loopback: LoopbackApi, env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[profiles.staging]\napi_url = "{loopback.url}"\n')
+    env = {**env, "AITASKER_TOKEN": TOKEN}
+
+    mistyped = aitasker("agents", "show", AGENT_ID, "--profile", "stagin", env=env)
+    known = aitasker("agents", "show", AGENT_ID, "--profile", "staging", "-o", "id", env=env)
+
+    assert mistyped.returncode == 2
+    assert "no profile 'stagin'" in mistyped.stderr and "default, staging" in mistyped.stderr
+    assert known.returncode == 0, known.stderr
+    assert len(loopback.requests) == 1
+
+
+def _no_bigger_files_than_zero_bytes() -> None:
+    """In the child: any write to a regular file fails with EFBIG, as on a full disk."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def test_a_credentials_file_that_cannot_be_written_is_exit_10_and_leaves_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir()
+
+    completed = subprocess.run(
+        [installed_script(), "auth", "login", "--with-token", "--no-verify", "--insecure-storage"],
+        input=TOKEN,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        preexec_fn=_no_bigger_files_than_zero_bytes,
+    )
+
+    assert completed.returncode == 10, completed.stderr
+    assert f"cannot write the credentials file {folder / 'credentials.json'}" in completed.stderr
+    assert "bug" not in completed.stderr and TOKEN not in completed.stderr
+    assert list(folder.iterdir()) == []  # neither the file nor a *.tmp
