@@ -32,9 +32,12 @@ _secrets: set[str] = set()
 # module stays cheap for --help and TAB.
 # C0 and C1 controls, DEL, and the bidirectional overrides that can reorder what a terminal
 # shows; ZWJ is left alone because emoji sequences need it.
-_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+# Lone surrogates (from a JSON "\\ud800") cannot be encoded at all, so they are escaped too.
+_UNSAFE = (
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 # What json.dumps leaves raw inside strings but a terminal may act on.
-_UNSAFE_IN_JSON = "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+_UNSAFE_IN_JSON = "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 # Token-looking values a --debug line could carry in a URL: the platform's API keys, JWTs,
 # and the values of query parameters named like secrets.
 _TOKEN_LIKE = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 from typing import Any
 
@@ -124,3 +125,19 @@ def test_a_closed_stdout_is_not_taken_by_the_next_file_opened(tmp_path: Any) -> 
     )
 
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "table", "tsv", "csv", "id"])
+def test_a_lone_surrogate_from_the_server_never_crashes_a_listing(
+    run: Any, api: respx.MockRouter, logged_in: str, fmt: str
+) -> None:
+    body = b'[{"id": "%s", "status": "active", "display_name": "\\ud800 x"}]' % AGENT_ID.encode()
+    api.get("/api/v1/workspaces/agents").mock(return_value=httpx.Response(200, content=body))
+
+    result = run("agents", "list", "-o", fmt)
+
+    assert result.exit_code == 0, result.stderr
+    assert AGENT_ID in result.stdout
+    assert "\ud800" not in result.stdout
+    if fmt == "json":
+        assert json.loads(result.stdout)[0]["display_name"] == "\ud800 x"
