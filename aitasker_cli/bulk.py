@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aitasker_cli.errors import AitaskerError, ExitCode, UsageError
+from aitasker_cli.errors import AitaskerError, ExitCode, Terminated, UsageError
 from aitasker_cli.routes import parse_id
 
 SHOWN_PROBLEMS = 5
@@ -223,3 +223,28 @@ class BulkRun:
                     break
                 except queue.Full:
                     continue
+
+
+def run_all(
+    ids: Sequence[str],
+    action: Callable[[str], dict[str, Any]],
+    concurrency: int,
+    report: Callable[[Outcome], None],
+) -> int:
+    """Run `action` on every ID, `report` each outcome as it comes; returns how many failed.
+
+    On Ctrl-C or SIGTERM the items not yet reported are reported as interrupted before the
+    signal goes on up, so every item always has its outcome.
+    """
+    failed = 0
+    with BulkRun(ids, action, concurrency) as run:
+        try:
+            for outcome in run.outcomes():
+                report(outcome)
+                failed += not outcome.ok
+        except (KeyboardInterrupt, Terminated) as signalled:
+            ctrl_c = isinstance(signalled, KeyboardInterrupt)
+            for outcome in run.stop(ExitCode.INTERRUPTED if ctrl_c else ExitCode.TERMINATED):
+                report(outcome)
+            raise
+    return failed

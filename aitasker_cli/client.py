@@ -24,6 +24,7 @@ import httpx
 import pydantic
 
 from aitasker_cli import __version__
+from aitasker_cli.actions import Action
 from aitasker_cli.config import Settings, is_loopback
 from aitasker_cli.errors import (
     HINT_BY_STATUS,
@@ -31,7 +32,6 @@ from aitasker_cli.errors import (
     RejectedError,
     UnavailableError,
     UsageError,
-    WaitTimeout,
     error_for_status,
 )
 from aitasker_cli.models import ApiModel, HiredAgent, Workspace, WorkspaceDetail, WorkspaceTask
@@ -40,8 +40,6 @@ from aitasker_cli.routes import PAGE_SIZE, build_path
 USER_AGENT = f"aitasker-cli/{__version__}"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-WAIT_FIRST_INTERVAL = 0.5
-WAIT_MAX_INTERVAL = 5.0
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 RETRY_AFTER_CAP_SECONDS = 60.0
@@ -103,19 +101,21 @@ class ApiClient:
         return self._paginate(HiredAgent, "agents.list", {}, status=status, limit=limit)
 
     def get_agent(self, agent_id: str) -> HiredAgent:
-        return self._one(HiredAgent, "agents.show", {"agent_id": agent_id})
+        return self._one(HiredAgent, "agents.show", {"agent_id": agent_id}, idempotent=True)
 
-    def pause_agent(self, agent_id: str) -> HiredAgent:
-        return self._one(HiredAgent, "agents.pause", {"agent_id": agent_id})
-
-    def resume_agent(self, agent_id: str) -> HiredAgent:
-        return self._one(HiredAgent, "agents.resume", {"agent_id": agent_id})
+    def change(self, action: Action, agent_id: str) -> HiredAgent:
+        """Do a state-changing action (actions.ACTIONS) to one agent; the agent afterwards."""
+        return self._one(
+            HiredAgent, action.route, {"agent_id": agent_id}, idempotent=action.retry_safe
+        )
 
     def list_workspaces(self, *, status: str | None, limit: int | None) -> Iterator[Workspace]:
         return self._paginate(Workspace, "workspaces.list", {}, status=status, limit=limit)
 
     def get_workspace(self, workspace_id: str) -> WorkspaceDetail:
-        return self._one(WorkspaceDetail, "workspaces.show", {"workspace_id": workspace_id})
+        return self._one(
+            WorkspaceDetail, "workspaces.show", {"workspace_id": workspace_id}, idempotent=True
+        )
 
     def list_workspace_tasks(
         self, workspace_id: str, *, status: str | None, limit: int | None
@@ -127,33 +127,6 @@ class ApiClient:
             status=status,
             limit=limit,
         )
-
-    def wait_for_status(self, agent: HiredAgent, target: str, timeout: float) -> HiredAgent:
-        """Poll the agent, with backoff, until its status is `target`; WaitTimeout after `timeout`.
-
-        `timeout` is a deadline for the whole wait: a poll that hangs or retries is cut off
-        when it comes. A cancelled agent will never get there, so that ends the wait at once.
-        """
-        deadline = clock() + timeout
-        interval = WAIT_FIRST_INTERVAL
-        while agent.status != target:
-            if agent.status == "cancelled":
-                raise RejectedError(f"agent {agent.id} is cancelled; it will not become {target}")
-            left = deadline - clock()
-            if left > 0:
-                sleep(min(interval, left))
-                interval = min(interval * 1.5, WAIT_MAX_INTERVAL)
-                try:
-                    with self._within(deadline):
-                        agent = self.get_agent(str(agent.id))
-                    continue
-                except _OutOfTime:
-                    pass
-            raise WaitTimeout(
-                f"agent {agent.id} is still {agent.status} after {timeout:g} s",
-                hint="Raise --wait-timeout, or check the agent with 'aitasker agents show'.",
-            )
-        return agent
 
     def request(
         self,
@@ -188,7 +161,7 @@ class ApiClient:
         """
         method, url = build_path("workspaces.list", {})
         try:
-            reply = self._send(method, url, params={"limit": 1})
+            reply = self._send(method, url, params={"limit": 1}, idempotent=True)
             _decode(reply)
         except (NotFoundError, RejectedError) as exc:
             raise UnavailableError(
@@ -206,9 +179,9 @@ class ApiClient:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _one(self, model: type[M], route: str, path: Mapping[str, str]) -> M:
+    def _one(self, model: type[M], route: str, path: Mapping[str, str], *, idempotent: bool) -> M:
         method, url = build_path(route, path)
-        return _parse(model, _decode(self._send(method, url)))
+        return _parse(model, _decode(self._send(method, url, idempotent=idempotent)))
 
     def _paginate(
         self,
@@ -247,7 +220,7 @@ class ApiClient:
         while limit is None or delivered < limit:
             size = page_size if limit is None else min(page_size, limit - delivered)
             query = {**params, "limit": size, "offset": offset}
-            page = _decode(self._send(method, url, params=query, headers=headers))
+            page = _decode(self._send(method, url, params=query, headers=headers, idempotent=True))
             if not isinstance(page, list):
                 raise _shape_error(f"a {type(page).__name__} where a list was expected")
             if not page:
@@ -278,14 +251,13 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-        idempotent: bool = True,
+        idempotent: bool,
     ) -> Reply:
         """Send with retries on connection errors and 429/502/503/504; read the body.
 
-        Every route the CLI's own commands call is a read or an idempotent state change
-        (pause, resume), so a retried request cannot do anything twice. A request that is not
-        idempotent (`aitasker api -X POST`) is retried only when it cannot have arrived: the
-        connection failed, or the server refused it with 429. Each attempt, from connecting
+        Every caller says whether the request may be sent twice (`idempotent`). One that may
+        not is retried only when it cannot have arrived: the connection failed, or the server
+        refused it with 429. Each attempt, from connecting
         to the body's last byte, is bounded by --timeout.
         """
         sent_headers = {**(headers or {}), "Authorization": f"Bearer {self._bearer()}"}
@@ -342,7 +314,7 @@ class ApiClient:
         if outer is not None:
             left = outer - clock()
             if left <= 0:
-                raise _OutOfTime
+                raise OutOfTime
             deadline = min(deadline, time.monotonic() + left)
         _DEADLINE.at = deadline
         try:
@@ -356,13 +328,17 @@ class ApiClient:
         finally:
             _DEADLINE.at = None
 
-    def _within(self, deadline: float) -> _OuterDeadline:
+    def within(self, deadline: float) -> _OuterDeadline:
+        """Bound every request this thread sends, retries included, by `deadline` (clock()).
+
+        Past it, the request raises OutOfTime instead of being sent or retried.
+        """
         return _OuterDeadline(self._outer, deadline)
 
     def _check_outer_deadline(self) -> None:
         outer = getattr(self._outer, "deadline", None)
         if outer is not None and clock() >= outer:
-            raise _OutOfTime
+            raise OutOfTime
 
     def _bearer(self) -> str:
         with self._token_lock:
@@ -373,7 +349,7 @@ class ApiClient:
     def _wait(self, seconds: float, reason: str, attempt: int) -> None:
         outer = getattr(self._outer, "deadline", None)
         if outer is not None and clock() + seconds >= outer:
-            raise _OutOfTime
+            raise OutOfTime
         self._trace(
             f"retrying in {seconds:.1f} s ({reason}; "
             f"retry {attempt + 1} of {self._settings.retries})"
@@ -385,7 +361,7 @@ class ApiClient:
             self._log(line)
 
 
-class _OutOfTime(Exception):
+class OutOfTime(Exception):
     """An outer deadline (`--wait-timeout`) came before the request could finish."""
 
 

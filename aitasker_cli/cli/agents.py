@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import views
+from aitasker_cli.actions import ACTIONS, Action, performer
 from aitasker_cli.cli.common import (
     AllOpt,
     Common,
@@ -22,7 +23,7 @@ from aitasker_cli.cli.common import (
     page_limit,
     render,
 )
-from aitasker_cli.errors import ExitCode, PartialFailure, Terminated, UsageError
+from aitasker_cli.errors import PartialFailure, UsageError
 
 AgentIdArg = Annotated[
     str,
@@ -91,8 +92,8 @@ def show_agent(common: Common, agent_id: AgentIdArg) -> None:
         render.show(session.client.get_agent(agent_id).raw, views.AGENTS, session.output)
 
 
-def _status_command(verb: str, summary: str) -> Callable[..., None]:
-    """`agents pause` or `agents resume`: the same options, another target status."""
+def _status_command(action: Action) -> Callable[..., None]:
+    """`agents pause`, `agents resume`: one command per row of the actions table."""
 
     @api_command
     def command(
@@ -105,60 +106,44 @@ def _status_command(verb: str, summary: str) -> Callable[..., None]:
     ) -> None:
         with connect(common) as session:
             timeout = wait_timeout if wait else None
-            change_status(session, verb, agent_ids or [], stdin, timeout, concurrency)
+            change_status(session, action, agent_ids or [], stdin, timeout, concurrency)
 
-    command.__doc__ = summary
+    command.__doc__ = action.summary
     return command
-
-
-TARGET = {"pause": "paused", "resume": "active"}
 
 
 def change_status(
     session: Session,
-    verb: str,
+    action: Action,
     agent_ids: list[str],
     stdin: bool,
     wait_timeout: float | None,
     concurrency: int,
 ) -> None:
-    """Pause or resume one agent (its result, or its error) or many (a result per item)."""
+    """Change one agent (its result, or its error) or many (a result per item)."""
     from aitasker_cli import bulk
 
-    client = session.client
-    call = client.pause_agent if verb == "pause" else client.resume_agent
-
-    def act(agent_id: str) -> dict[str, object]:
-        agent = call(agent_id)
-        if wait_timeout is not None:
-            agent = client.wait_for_status(agent, TARGET[verb], wait_timeout)
-        return agent.raw
-
+    perform = performer(session.client, action, wait_timeout)
     if len(agent_ids) == 1 and not stdin:
-        render.show(act(agent_ids[0]), views.AGENTS, session.output)
+        render.show(perform(agent_ids[0]), views.AGENTS, session.output)
         return
     if not agent_ids and not stdin:
-        raise UsageError(f"nothing to {verb}", hint="Pass AGENT_ID arguments, or --stdin.")
+        raise UsageError(f"nothing to {action.name}", hint="Pass AGENT_ID arguments, or --stdin.")
     if stdin and sys.stdin is not None and sys.stdin.isatty():
         render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
     ids = bulk.read_ids(agent_ids, bulk.stdin_lines(sys.stdin) if stdin else None)
     results = render.BulkResults(views.AGENTS, session.output, ids)
-    failed = 0
-    with bulk.BulkRun(ids, act, concurrency) as run:
+    with render.progress(len(ids), f"{action.name} agents", session.output) as step:
+
+        def report(outcome: bulk.Outcome) -> None:
+            results.add(outcome.result())
+            step()
+
         try:
-            with render.progress(len(ids), f"{verb} agents", session.output) as step:
-                for outcome in run.outcomes():
-                    results.add(outcome.result())
-                    failed += not outcome.ok
-                    step()
-        except (KeyboardInterrupt, Terminated) as signalled:
-            ctrl_c = isinstance(signalled, KeyboardInterrupt)
-            for outcome in run.stop(ExitCode.INTERRUPTED if ctrl_c else ExitCode.TERMINATED):
-                results.add(outcome.result())
+            failed = bulk.run_all(ids, perform, concurrency, report)
+        finally:
             results.finish()
-            raise
-    results.finish()
-    summary = f"{verb}: {len(ids) - failed} of {len(ids)} agents done, {failed} failed"
+    summary = f"{action.name}: {len(ids) - failed} of {len(ids)} agents done, {failed} failed"
     if failed:
         raise PartialFailure(summary, hint="Each failed item's result says why.")
     render.message(summary + ".")
@@ -167,9 +152,6 @@ def change_status(
 COMMANDS: dict[str, Callable[..., None]] = {
     "list": list_agents,
     "show": show_agent,
-    "pause": _status_command("pause", "Pause hired agents; prints each agent after the call."),
-    "resume": _status_command(
-        "resume", "Resume paused hired agents; prints each agent after the call."
-    ),
+    **{name: _status_command(action) for name, action in ACTIONS.items()},
 }
 """The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""
