@@ -197,7 +197,7 @@ INTERRUPT_POINTS = [
     "aitasker_cli.auth.resolve_token",
     "aitasker_cli.client.ApiClient._send",
     "aitasker_cli.render.show",
-    "aitasker_cli.render._write",
+    "aitasker_cli.output.sink.out",
 ]
 
 

@@ -9,13 +9,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from enum import Enum
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
 from aitasker_cli.errors import UsageError
+from aitasker_cli.output.formats import OutputFormat
 
 
 def _lazy_module(name: str) -> ModuleType:
@@ -43,15 +43,6 @@ if TYPE_CHECKING:
     from aitasker_cli.render import Output
 else:
     render = _lazy_module("aitasker_cli.render")
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    ndjson = "ndjson"
-    csv = "csv"
-    tsv = "tsv"
-    id = "id"
 
 
 ApiUrlOpt = Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from typing import Any
@@ -11,7 +12,6 @@ import pytest
 import respx
 
 from aitasker_cli import __version__, render
-from aitasker_cli.errors import OutputClosed
 from tests.conftest import AGENT_ID
 
 
@@ -145,10 +145,11 @@ def test_ctrl_c_exits_130_with_one_line(run: Any, api: respx.MockRouter, logged_
 def test_closed_stdout_ends_quietly(
     run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def closed(_text: str, **_kwargs: Any) -> None:
-        raise OutputClosed
+    class ReaderGone(io.StringIO):
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError
 
-    monkeypatch.setattr(render, "_write", closed)
+    monkeypatch.setattr(sys, "stdout", ReaderGone())
     api.get("/api/v1/workspaces/agents").mock(
         return_value=httpx.Response(200, json=[{"id": AGENT_ID, "status": "active"}])
     )

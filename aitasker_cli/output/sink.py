@@ -1,0 +1,122 @@
+"""The one way out: every byte aitasker writes to stdout or stderr passes through here.
+
+On the way, control characters a terminal would act on are made visible (only the colour
+codes of our own tables pass), and secrets are blanked out by one rule: on stdout, which
+carries data, only the registered token is replaced; stderr also loses anything shaped like a
+token. `auth token` is the one deliberate exception (`secret_out`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from aitasker_cli.errors import LocalIOError, OutputClosed
+
+REDACTED = "<redacted>"
+SHORTEST_SECRET = 16
+"""A registered token shorter than this, and not shaped like one of the platform's keys or a
+JWT, is too short to be a credential: replacing it would alter data (every "a" for a token "a")."""
+CREDENTIAL_SHAPE = r"aitk_(?:live|test)_\S+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+TOKEN_LIKE = (
+    r"(?i)aitk_(?:live|test)_[A-Za-z0-9_-]+"
+    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    r"|(?<=[?&])(?P<name>[^=&\s]*(?:token|key|secret|password|auth)[^=&\s]*)=[^&\s]*"
+)
+"""Token-looking values a message could carry: the platform's API keys, JWTs, and the values of
+query parameters named like secrets."""
+
+# Patterns are text, compiled on first use (re caches them), so importing this stays cheap.
+# C0 and C1 controls, DEL, the bidirectional overrides that can reorder what a terminal shows,
+# and lone surrogates (from a JSON "\ud800"), which cannot be encoded at all. ZWJ is left
+# alone because emoji sequences need it.
+UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+# On stdout, line and field breaks are the formats' own, and so are our tables' colours.
+_STDOUT_UNSAFE = (
+    "(\x1b\\[[0-9;]*m)"
+    "|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+_secrets: set[str] = set()
+
+
+def add_secret(value: str) -> None:
+    """Never show `value`, if it can be a credential: it is replaced wherever it is written."""
+    if len(value) >= SHORTEST_SECRET or re.fullmatch(CREDENTIAL_SHAPE, value):
+        _secrets.add(value)
+
+
+def redact_registered(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_patterns(text: str) -> str:
+    return re.sub(TOKEN_LIKE, _blank_secret, text)
+
+
+def _blank_secret(match: re.Match[str]) -> str:
+    name = match.group("name")
+    return f"{name}={REDACTED}" if name else REDACTED
+
+
+def escape(text: str) -> str:
+    """Make control characters visible (`\\x1b`) so they cannot act on a terminal."""
+    return re.sub(UNSAFE, _visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def _stdout_safe(text: str) -> str:
+    if not re.search(_STDOUT_UNSAFE, text):
+        return text
+    return re.sub(_STDOUT_UNSAFE, lambda m: m.group(1) or _visible(m), text)
+
+
+def out(text: str) -> None:
+    """Data on stdout."""
+    _to_stdout(_stdout_safe(redact_registered(text)))
+
+
+def secret_out(text: str) -> None:
+    """A token on stdout, by design (`auth token`): the one write that is not redacted."""
+    _to_stdout(text)
+
+
+def err(text: str) -> None:
+    """A message on stderr: controls escaped line by line, secrets and token shapes blanked."""
+    safe = "\n".join(escape(line) for line in redact_patterns(redact_registered(text)).split("\n"))
+    try:
+        sys.stderr.write(safe + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # nowhere left to report to (stderr closed or full)
+
+
+def _to_stdout(text: str) -> None:
+    stream = sys.stdout
+    if stream is None:
+        raise LocalIOError("cannot write to standard output: it is closed")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "it is closed"
+        raise LocalIOError(f"cannot write to standard output: {reason}") from None
+
+
+def is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (ValueError, AttributeError):
+        return False
