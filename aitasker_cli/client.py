@@ -13,7 +13,7 @@ import random
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple, TypeVar
@@ -133,7 +133,7 @@ class ApiClient:
         method: str,
         path: str,
         *,
-        params: Mapping[str, str],
+        params: Sequence[tuple[str, str]],
         body: bytes | None,
         headers: Mapping[str, str],
     ) -> Any:
@@ -145,11 +145,15 @@ class ApiClient:
         return _decode(reply, allow_text=True)
 
     def request_pages(
-        self, path: str, *, params: Mapping[str, str], headers: Mapping[str, str]
+        self, path: str, *, params: Sequence[tuple[str, str]], headers: Mapping[str, str]
     ) -> Iterator[list[Any]]:
-        """Every page of a limit/offset listing under the API URL (`aitasker api --paginate`)."""
-        page_size = int(params["limit"]) if params.get("limit", "").isdigit() else PAGE_SIZE
-        rest = {key: value for key, value in params.items() if key not in ("limit", "offset")}
+        """Every page of a limit/offset listing under the API URL (`aitasker api --paginate`).
+
+        Other query parameters are sent on every page as given, repeated keys included.
+        """
+        limits = [value for key, value in params if key == "limit" and value.isdigit()]
+        page_size = int(limits[-1]) if limits else PAGE_SIZE
+        rest = [(key, value) for key, value in params if key not in ("limit", "offset")]
         return self._pages("GET", path, rest, None, page_size=max(page_size, 1), headers=headers)
 
     def verify_token(self) -> datetime | None:
@@ -161,7 +165,7 @@ class ApiClient:
         """
         method, url = build_path("workspaces.list", {})
         try:
-            reply = self._send(method, url, params={"limit": 1}, idempotent=True)
+            reply = self._send(method, url, params=[("limit", "1")], idempotent=True)
             _decode(reply)
         except (NotFoundError, RejectedError) as exc:
             raise UnavailableError(
@@ -193,7 +197,7 @@ class ApiClient:
         limit: int | None,
     ) -> Iterator[M]:
         method, url = build_path(route, path)
-        for page in self._pages(method, url, {"status": status} if status else {}, limit):
+        for page in self._pages(method, url, [("status", status)] if status else [], limit):
             for raw in page:
                 yield _parse(model, raw)
 
@@ -201,7 +205,7 @@ class ApiClient:
         self,
         method: str,
         url: str,
-        params: Mapping[str, Any],
+        params: Sequence[tuple[str, str]],
         limit: int | None,
         page_size: int = PAGE_SIZE,
         headers: Mapping[str, str] | None = None,
@@ -219,7 +223,7 @@ class ApiClient:
         previous_short = False
         while limit is None or delivered < limit:
             size = page_size if limit is None else min(page_size, limit - delivered)
-            query = {**params, "limit": size, "offset": offset}
+            query = [*params, ("limit", str(size)), ("offset", str(offset))]
             page = _decode(self._send(method, url, params=query, headers=headers, idempotent=True))
             if not isinstance(page, list):
                 raise _shape_error(f"a {type(page).__name__} where a list was expected")
@@ -248,7 +252,7 @@ class ApiClient:
         method: str,
         url: str,
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Sequence[tuple[str, str]] = (),
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool,
@@ -264,7 +268,7 @@ class ApiClient:
         if body is not None:
             sent_headers.setdefault("Content-Type", "application/json")
         request = self._http.build_request(
-            method, url, params=params, content=body, headers=sent_headers
+            method, url, params=list(params) or None, content=body, headers=sent_headers
         )
         for attempt in range(self._settings.retries + 1):
             self._throttle.wait()

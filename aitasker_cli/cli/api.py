@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -88,7 +87,7 @@ def command(
     with connect(common) as session:
         target, query = _target(path, session.settings.api_url)
         query += [(key, _as_query(value)) for key, value in values.items()]
-        params = _params(query)
+        params = tuple(query)
         if paginate:
             pages = session.client.request_pages(target, params=params, headers=headers)
             render.json_pages(pages, session.output)
@@ -159,13 +158,6 @@ def _resolved(path: str, given: str) -> str:
     if segments and unquote(segments[-1]) in (".", ".."):
         kept.append("")  # `/a/b/..` is the folder `/a/`
     return "/" + "/".join(kept)
-
-
-def _params(pairs: QueryPairs) -> Mapping[str, str]:
-    """The query for the client: a mapping that keeps repeated keys and their order."""
-    import httpx  # loaded with the client already; its QueryParams holds repeated keys
-
-    return httpx.QueryParams(tuple(pairs))
 
 
 def _method(name: str) -> str:

@@ -320,3 +320,14 @@ def test_a_method_that_is_not_a_token_is_refused(
 
     assert result.exit_code == 2
     assert not api.calls
+
+
+def test_paginate_sends_repeated_query_keys_on_every_page(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    route = api.get(AGENTS).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("api", f"{AGENTS}?id=1&id=2", "--paginate")
+
+    assert result.exit_code == 0, result.stderr
+    assert route.calls[0].request.url.params.get_list("id") == ["1", "2"]
