@@ -23,11 +23,14 @@ from urllib.parse import parse_qs
 from aitasker_cli.routes import ROUTES
 from aitasker_cli.sandbox.fleet import ApiProblem, Fleet, validation_problem
 from aitasker_cli.sandbox.marketplace import Market
+from aitasker_cli.sandbox.schema import BODIES, check_body, parse_body
 from aitasker_cli.sandbox.store import Store
 
 DEFAULT_MAX_PAGE_SIZE = 100
 DEFAULT_RATE_LIMIT = 300
 """Requests a minute per client, as on the platform."""
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest request body read; a bigger one is answered 413. Documented bodies are a few KiB."""
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
@@ -113,12 +116,31 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
 
 
-# Literal segments win over parameters, as in FastAPI's declaration order for these routes:
-# /workspaces/agents is the agent list, not a workspace whose ID is "agents".
-_PATTERNS = sorted(
-    ((name, route.method, _compile(route.path)) for name, route in ROUTES.items()),
-    key=lambda entry: entry[2].pattern.count("(?P<"),
-)
+@dataclass(frozen=True)
+class Resource:
+    """One documented path and the route behind each of its methods."""
+
+    pattern: re.Pattern[str]
+    routes: dict[str, str]
+
+    @property
+    def allow(self) -> str:
+        """The `Allow` header of a 405 here."""
+        return ", ".join(sorted(self.routes))
+
+
+def _resources() -> list[Resource]:
+    routes_by_path: dict[str, dict[str, str]] = {}
+    for name, route in ROUTES.items():
+        routes_by_path.setdefault(route.path, {})[route.method] = name
+    # Where two paths first differ, a literal segment wins over a parameter, as in FastAPI's
+    # declaration order for these routes: /workspaces/agents is the agent list (so PATCH there
+    # is 405), not a workspace whose ID is "agents".
+    ordered = sorted(routes_by_path, key=lambda path: [s.startswith("{") for s in path.split("/")])
+    return [Resource(_compile(path), routes_by_path[path]) for path in ordered]
+
+
+_RESOURCES = _resources()
 
 
 class RateLimiter:
@@ -218,16 +240,13 @@ class SandboxApp:
 
 
 def _route(method: str, path: str) -> tuple[str, dict[str, str]]:
-    allowed = False
-    for name, route_method, pattern in _PATTERNS:
-        match = pattern.match(path)
+    for resource in _RESOURCES:
+        match = resource.pattern.match(path)
         if match is None:
             continue
-        if route_method == method:
-            return name, match.groupdict()
-        allowed = True
-    if allowed:
-        raise ApiProblem(405, "Method Not Allowed")
+        if method in resource.routes:
+            return resource.routes[method], match.groupdict()
+        raise ApiProblem(405, "Method Not Allowed", [("Allow", resource.allow)])
     raise ApiProblem(404, "Not Found")
 
 
@@ -241,15 +260,15 @@ def _integer(query: dict[str, list[str]], name: str, *, default: int, minimum: i
     if name not in query:
         return default
     text = query[name][-1]
-    try:
-        value = int(text)
-    except ValueError:
+    # ASCII digits only: int() would also take "1_000", " 7" and other scripts' digits.
+    if not re.fullmatch(r"[+-]?[0-9]{1,4000}", text):
         raise validation_problem(
             ["query", name],
             "Input should be a valid integer, unable to parse string as an integer",
             "int_parsing",
             text,
-        ) from None
+        )
+    value = int(text)
     if value < minimum:
         raise validation_problem(
             ["query", name],
@@ -261,19 +280,24 @@ def _integer(query: dict[str, list[str]], name: str, *, default: int, minimum: i
 
 
 def _body(name: str, environ: dict[str, Any]) -> Any:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    raw = _read_body(environ)
+    if name in BODIES:
+        return check_body(name, raw)
     if not raw.strip():
         if name in BODY_REQUIRED:
             raise validation_problem(["body"], "Field required", "missing", None)
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise validation_problem(["body", 0], "JSON decode error", "json_invalid", {}) from None
+    body = parse_body(raw)
     if name in BODY_REQUIRED and not isinstance(body, dict):
         raise validation_problem(["body"], "Input should be a valid dictionary", "dict_type", body)
     return body
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    text = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    if not re.fullmatch(r"[0-9]+", text):
+        raise ApiProblem(400, "Content-Length must be a whole number of bytes")
+    if len(text.lstrip("0")) > 9 or int(text) > MAX_BODY_BYTES:
+        raise ApiProblem(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
+    length = int(text)
+    return bytes(environ["wsgi.input"].read(length)) if length else b""

@@ -104,14 +104,10 @@ class Fleet:
         """Hiring is a paid subscription, so the API answers with a checkout session.
 
         The sandbox completes the checkout at once: the agent is hired and active, and its ID
-        comes back as `hired_agent_id` beside the session.
+        comes back as `hired_agent_id` beside the session. The body is a HireAgentRequest
+        already checked against the schema.
         """
-        _require_strings(body, ("agent_type", "tier"), optional=("display_name", "persona_name"))
         config = body.get("config", {})
-        if not isinstance(config, dict):
-            raise validation_problem(
-                ["body", "config"], "Input should be a valid dictionary", "dict_type", config
-            )
         now = _now()
         agent = {
             "id": str(uuid.uuid4()),
@@ -154,12 +150,10 @@ class Fleet:
         }
 
     def update_agent(self, agent_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply a HiredAgentUpdate (already checked against the schema)."""
         agent = self._agent(agent_id)
-        _require_strings(body, (), optional=("display_name", "persona_name"))
-        changes: dict[str, Any] = {
-            k: body[k] for k in ("display_name", "persona_name", "config") if k in body
-        }
-        agent.update(changes, updated_at=_now())
+        agent.update(_changes(body, clearable=("display_name", "persona_name"), kept=("config",)))
+        agent.update(updated_at=_now())
         return self._with_workspace(agent)
 
     # --- workspaces ---------------------------------------------------------------------
@@ -177,10 +171,10 @@ class Fleet:
         }
 
     def update_workspace(self, workspace_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply a WorkspaceUpdate (already checked against the schema)."""
         workspace = self._workspace(workspace_id)
-        _require_strings(body, (), optional=("name",))
-        changes: dict[str, Any] = {k: body[k] for k in ("name", "settings") if k in body}
-        workspace.update(changes, updated_at=_now())
+        workspace.update(_changes(body, clearable=(), kept=("name", "settings")))
+        workspace.update(updated_at=_now())
         return workspace
 
     def list_tasks(
@@ -237,18 +231,15 @@ def _matches(item: dict[str, Any], status: str | None) -> bool:
     return status is None or item["status"] == status
 
 
-def _require_strings(
-    body: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]
-) -> None:
-    for name in required:
-        if name not in body:
-            raise validation_problem(["body", name], "Field required", "missing", body)
-    for name in (*required, *optional):
-        value = body.get(name)
-        if name in body and not isinstance(value, str) and not (name in optional and value is None):
-            raise validation_problem(
-                ["body", name], "Input should be a valid string", "string_type", value
-            )
+def _changes(
+    body: dict[str, Any], *, clearable: tuple[str, ...], kept: tuple[str, ...]
+) -> dict[str, Any]:
+    """The fields an update sets. Null clears a field the API may show as null; on a field it
+    never shows as null (a name, a config) null leaves the value as it is, so nothing is stored
+    that the documented response forbids."""
+    changes = {name: body[name] for name in clearable if name in body}
+    changes.update({name: body[name] for name in kept if body.get(name) is not None})
+    return changes
 
 
 def _now() -> str:

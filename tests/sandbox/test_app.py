@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import httpx
@@ -198,3 +199,176 @@ def test_every_response_has_a_request_id(sandbox: httpx.Client) -> None:
     ids = {sandbox.get(AGENTS).headers["x-request-id"] for _ in range(3)}
 
     assert len(ids) == 3 and all(i.startswith("req_") for i in ids)
+
+
+# --- bodies are held to the documented schema -----------------------------------------------
+
+DEEP: dict[str, Any] = {"a": {}}
+for _ in range(40):
+    DEEP = {"a": DEEP}
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "kind"),
+    [
+        ({"config": "oops"}, ["body", "config"], "dict_type"),
+        ({"config": [1, 2]}, ["body", "config"], "dict_type"),
+        ({"display_name": 7}, ["body", "display_name"], "string_type"),
+        ({"persona_name": ["x"]}, ["body", "persona_name"], "string_type"),
+        ([], ["body"], "model_attributes_type"),
+        ("oops", ["body"], "model_attributes_type"),
+        ({"config": DEEP}, ["body", 0], "json_invalid"),
+    ],
+)
+def test_agent_updates_against_the_schema_are_422_and_store_nothing(
+    sandbox: httpx.Client, body: Any, loc: list[str | int], kind: str
+) -> None:
+    agent = first(sandbox, "active")
+
+    response = sandbox.patch(f"{AGENTS}/{agent['id']}", json=body)
+
+    assert response.status_code == 422
+    [item] = response.json()["detail"]
+    assert (item["loc"], item["type"]) == (loc, kind)
+    assert set(item) >= {"loc", "msg", "type", "input"}
+    assert sandbox.get(f"{AGENTS}/{agent['id']}").json() == agent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"config": {"x": NaN}}',
+        '{"config": {"x": Infinity}}',
+        '{"config": {"x": 1e999}}',
+        '{"display_name": "\\ud800"}',
+        '{"display_name": "x"',
+        '{"config": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+)
+def test_bodies_that_are_not_strict_json_are_422(sandbox: httpx.Client, text: str) -> None:
+    """NaN, an overflowing number, a lone surrogate or deep nesting would make every later
+    response invalid JSON, or the server fail to write it."""
+    agent = first(sandbox, "active")
+
+    response = sandbox.patch(
+        f"{AGENTS}/{agent['id']}", content=text, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert sandbox.get(f"{AGENTS}/{agent['id']}").json() == agent
+
+
+def test_several_wrong_fields_are_all_reported(sandbox: httpx.Client) -> None:
+    response = sandbox.post(AGENTS, json={"tier": 3, "config": 1, "team_id": "not-a-uuid"})
+
+    locs = [item["loc"] for item in response.json()["detail"]]
+    assert response.status_code == 422
+    assert locs == [
+        ["body", "agent_type"],
+        ["body", "tier"],
+        ["body", "team_id"],
+        ["body", "config"],
+    ]
+
+
+def test_null_leaves_fields_the_api_never_shows_as_null(sandbox: httpx.Client) -> None:
+    """HiredAgentUpdate and WorkspaceUpdate allow null, but an agent's config and a workspace's
+    name and settings are never null in a response: null there changes nothing."""
+    agent = first(sandbox, "active")
+    workspace = agent["workspace"]
+
+    updated = sandbox.patch(
+        f"{AGENTS}/{agent['id']}", json={"config": None, "display_name": None}
+    ).json()
+    renamed = sandbox.patch(
+        f"/api/v1/workspaces/{workspace['id']}", json={"name": None, "settings": None}
+    ).json()
+    listed = sandbox.get(AGENTS, params={"limit": 100}).json()
+
+    assert updated["config"] == agent["config"] and updated["display_name"] is None
+    assert renamed["name"] == workspace["name"] and renamed["settings"] == workspace["settings"]
+    assert all(isinstance(a["config"], dict) for a in listed)
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [({"settings": 7}, ["body", "settings"]), ({"name": 5}, ["body", "name"]), ([1], ["body"])],
+)
+def test_workspace_updates_against_the_schema_are_422(
+    sandbox: httpx.Client, body: Any, loc: list[str]
+) -> None:
+    workspace = sandbox.get("/api/v1/workspaces").json()[0]
+
+    response = sandbox.patch(f"/api/v1/workspaces/{workspace['id']}", json=body)
+
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == loc
+    assert sandbox.get("/api/v1/workspaces").json()[0] == workspace
+
+
+def test_task_decisions_take_an_optional_reason(sandbox: httpx.Client) -> None:
+    task = next(t for t in seed_state()["tasks"].values() if t["status"] == "awaiting_approval")
+    path = f"/api/v1/workspaces/{task['workspace_id']}/tasks/{task['id']}"
+
+    wrong = sandbox.post(f"{path}/reject", json={"reason": 5})
+    rejected = sandbox.post(f"{path}/reject", json={"reason": "Too formal"})
+
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+
+
+# --- every method gets a JSON answer ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", AGENTS, "GET, POST"),
+        ("PATCH", AGENTS, "GET, POST"),
+        ("PUT", f"{AGENTS}/6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47", "GET, PATCH"),
+        ("GET", f"{AGENTS}/6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47/pause", "POST"),
+        ("OPTIONS", "/api/v1/workspaces", "GET"),
+        ("TRACE", "/health", "GET"),
+        ("FROB", "/api/v1/workspaces/0b7e6d5c-4a3f-4e21-8c9d-7f6e5d4c3b2a", "GET, PATCH"),
+    ],
+)
+def test_405_lists_the_methods_of_the_path(
+    sandbox: httpx.Client, method: str, path: str, allow: str
+) -> None:
+    response = sandbox.request(method, path)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
+@pytest.mark.parametrize("limit", ["1_0", " 5", "\u0663", "1.0", "", "0x10"])
+def test_limit_is_an_ascii_integer(sandbox: httpx.Client, limit: str) -> None:
+    response = sandbox.get(AGENTS, params={"limit": limit})
+
+    assert response.status_code == 422 and response.json()["detail"][0]["type"] == "int_parsing"
+
+
+def test_a_huge_limit_is_a_valid_integer(sandbox: httpx.Client) -> None:
+    response = sandbox.get(AGENTS, params={"limit": "9" * 40, "offset": "+0"})
+
+    assert response.status_code == 200 and len(response.json()) == 20
+
+
+@pytest.mark.parametrize(
+    ("length", "status"), [("abc", 400), ("-1", 400), ("1e3", 400), (str(2**20 + 1), 413)]
+)
+def test_content_length_is_checked_in_process_too(
+    sandbox_app: SandboxApp, length: str, status: int
+) -> None:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": AGENTS,
+        "CONTENT_LENGTH": length,
+        "HTTP_AUTHORIZATION": "Bearer x",
+        "wsgi.input": io.BytesIO(b"{}"),
+    }
+
+    code, body, _headers = sandbox_app.respond(environ)
+
+    assert code == status and isinstance(body["detail"], str)
