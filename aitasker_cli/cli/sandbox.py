@@ -52,8 +52,10 @@ def serve(
     """Serve the sandbox API over HTTP for your own tools and CI jobs; Ctrl-C stops it.
 
     Prints the URL on stdout. Its state lives in memory and starts from the seed every time.
+    It accepts any token, so on an address other than loopback anyone who can reach it can
+    use it (a warning says so); for `--host 0.0.0.0` or `::` the URL printed is loopback's.
     """
-    from aitasker_cli.sandbox.app import SandboxApp
+    from aitasker_cli.sandbox.app import MAX_BODY_BYTES, SandboxApp
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
     from aitasker_cli.sandbox.server import SandboxServer
     from aitasker_cli.sandbox.store import MemoryStore
@@ -63,7 +65,7 @@ def serve(
         MemoryStore(seed_state(count)), max_page_size=max_page_size, rate_limit=rate_limit
     )
     try:
-        server = SandboxServer((host, port), sandbox)
+        server = SandboxServer((host, port), sandbox, max_body=MAX_BODY_BYTES)
     except OSError as exc:
         taken = exc.errno == errno.EADDRINUSE
         raise UsageError(
@@ -74,6 +76,14 @@ def serve(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     render.line(server.url)
+    if not server.on_loopback:
+        where = (
+            f"every interface ({server.host})" if server.host in ("0.0.0.0", "::") else server.host
+        )
+        render.warning(
+            f"listening on {where}, not only this machine: the sandbox accepts any token, "
+            "so anyone who can reach it can use it."
+        )
     render.message(f"Sandbox API with {count} agents on {server.url}; Ctrl-C stops it.")
     try:
         server.serve_forever()
