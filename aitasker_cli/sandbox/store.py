@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from aitasker_cli.errors import UsageError
+from aitasker_cli.errors import LocalIOError, UsageError
 from aitasker_cli.sandbox.fleet import Fleet
+from aitasker_cli.sandbox.schema import STATE_DEPTH, InvalidJson, parse_json, state_problem
 from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
 
 try:
@@ -68,29 +69,57 @@ class FileStore:
 
     @contextlib.contextmanager
     def _locked(self, *, exclusive: bool) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "sandbox.lock", "a+b") as lock:
-            _lock(lock, exclusive)
+        lock_path = self.directory / "sandbox.lock"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            lock = open(lock_path, "a+b")  # noqa: SIM115 - held across the yield below
+        except OSError as exc:
+            raise _io_error("cannot write the sandbox state in", self.directory, exc) from None
+        with lock:
+            try:
+                _lock(lock, exclusive)
+            except OSError as exc:
+                raise _io_error("cannot lock the sandbox state with", lock_path, exc) from None
             yield
 
     def _load(self) -> dict[str, Any]:
         try:
-            state = json.loads(self.path.read_text(encoding="utf-8"))
-        except ValueError:
-            state = None
-        if not isinstance(state, dict) or not all(
-            isinstance(state.get(table), dict) for table in ("agents", "workspaces", "tasks")
-        ):
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise _io_error("cannot read the sandbox state", self.path, exc) from None
+        try:
+            state = parse_json(raw, depth=STATE_DEPTH)
+        except InvalidJson as exc:
+            problem: str | None = str(exc)
+        else:
+            problem = state_problem(state)
+        if problem:
             raise UsageError(
-                f"the sandbox state in {self.path} is damaged",
+                f"the sandbox state in {self.path} is damaged: {problem}",
                 hint="Run 'aitasker sandbox reset' to start again from the demo fleet.",
             )
-        return state
+        result: dict[str, Any] = state
+        return result
 
     def _save(self, state: dict[str, Any]) -> None:
+        """Write the whole state beside the old one, then swap it in: a failure at any point
+        (a full disk, a kill) leaves the old state as it was, and no temporary file behind."""
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.path)
+        data = json.dumps(state, ensure_ascii=False).encode("utf-8")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise _io_error("cannot write the sandbox state", self.path, exc) from None
+
+
+def _io_error(what: str, path: Path, exc: OSError) -> LocalIOError:
+    return LocalIOError(f"{what} {path}: {exc.strerror or exc}")
 
 
 def _lock(handle: IO[bytes], exclusive: bool) -> None:

@@ -83,3 +83,29 @@ def test_damaged_sandbox_state_is_explained(run: Any, tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "aitasker sandbox reset" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "value"),
+    [
+        ("agents", "status", 3),
+        ("agents", "config", None),
+        ("workspaces", "name", ["x"]),
+        ("tasks", "status", {"done": True}),
+    ],
+)
+@pytest.mark.parametrize("command", [("agents", "list"), ("workspaces", "list", "-o", "json")])
+def test_state_edited_into_wrong_types_is_exit_2_naming_the_file(
+    run: Any, tmp_path: Path, table: str, field: str, value: Any, command: tuple[str, ...]
+) -> None:
+    state = seed_state()
+    next(iter(state[table].values()))[field] = value
+    path = tmp_path / "sandbox" / "sandbox.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(state))
+
+    result = run("--sandbox", *command)
+
+    assert result.exit_code == 2, result.stderr
+    assert str(path) in result.stderr and field in result.stderr
+    assert result.stdout == ""
