@@ -1,0 +1,58 @@
+"""Write docs/commands.md, the command reference, from the real `--help` of every command.
+
+    python tools/command_reference.py > docs/commands.md
+
+tests/test_command_reference.py fails when the committed file no longer matches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+
+from aitasker_cli.cli.main import COMMANDS, GROUPS
+
+WIDTH = "100"
+
+
+def help_text(*words: str) -> str:
+    """`aitasker WORDS --help`, as a person sees it at 100 columns, without colour."""
+    env = {**os.environ, "COLUMNS": WIDTH, "TERM": "dumb", "NO_COLOR": "1"}
+    env = {key: value for key, value in env.items() if not key.startswith("AITASKER_")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "aitasker_cli", *words, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return completed.stdout.rstrip() + "\n"
+
+
+def every_command() -> list[tuple[str, ...]]:
+    """Every command and subcommand, in the order `aitasker --help` lists them."""
+    found: list[tuple[str, ...]] = [()]
+    for name in COMMANDS:
+        found.append((name,))
+        if name in GROUPS:
+            module = importlib.import_module(f"aitasker_cli.cli.{name}")
+            found.extend((name, sub) for sub in module.COMMANDS)
+    return found
+
+
+def reference() -> str:
+    parts = [
+        "# Command reference\n",
+        "\nGenerated from each command's `--help` by `python tools/command_reference.py`; "
+        "do not edit by hand.\n",
+    ]
+    for words in every_command():
+        title = " ".join(("aitasker", *words))
+        parts.append(f"\n## `{title}`\n\n```text\n{help_text(*words)}```\n")
+    return "".join(parts)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(reference())
