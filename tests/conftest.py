@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated env and config, an in-memory keyring, respx, an in-process runner."""
+"""Shared fixtures: isolated env, HOME and config, an in-memory keyring, respx, an in-process
+runner; and a check that the test run left the real HOME alone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keyring
@@ -17,6 +19,7 @@ from keyring.backend import KeyringBackend
 
 from aitasker_cli import client, render
 from aitasker_cli.cli.main import main
+from tests.homes import Snapshot, changes, home_variables, snapshot
 
 API = "https://api.aitasker.co"
 TOKEN = "aitk_test_s3cr3tT0kenValue0123456789"
@@ -127,6 +130,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"
 
 
+_REAL_HOME = pytest.StashKey[tuple[Path, Snapshot]]()
+_REAL_HOME_CHANGES = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Record aitasker's folders and the shells' completion files in the real HOME."""
+    home = Path.home()
+    session.config.stash[_REAL_HOME] = (home, snapshot(home, dict(os.environ)))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run if any test changed what pytest_sessionstart recorded."""
+    if _REAL_HOME not in session.config.stash:
+        return
+    home, before = session.config.stash[_REAL_HOME]
+    found = changes(before, snapshot(home, dict(os.environ)))
+    session.config.stash[_REAL_HOME_CHANGES] = found
+    if found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    found = config.stash.get(_REAL_HOME_CHANGES, [])
+    if found:
+        terminalreporter.section("the tests wrote into the real HOME", sep="=", red=True)
+        for line in found:
+            terminalreporter.line(line, red=True)
+        terminalreporter.line(
+            "Every test must use a private HOME (tests/processes.py clean_env gives one to "
+            "subprocesses); the run fails until nothing there changes.",
+            red=True,
+        )
+
+
 @dataclass
 class Result:
     exit_code: int
@@ -146,6 +183,8 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[MemoryK
     monkeypatch.setenv("AITASKER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("AITASKER_SANDBOX_DIR", str(tmp_path / "sandbox"))
     monkeypatch.setenv("AITASKER_CACHE_DIR", str(tmp_path / "cache"))
+    for name, value in home_variables(tmp_path / "home").items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("COLUMNS", "200")
     fake = FakeClock()
     monkeypatch.setattr(client, "sleep", fake.sleep)

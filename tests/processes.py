@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SECRETS
+from tests.homes import aitasker_folders, home_variables
 
 
 def installed_script() -> str:
@@ -27,9 +31,29 @@ def installed_script() -> str:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This environment without any AITASKER_* setting, plus `extra`."""
+    """This environment without any AITASKER_* setting, in a fresh private home, plus `extra`.
+
+    HOME, ZDOTDIR, the XDG folders and aitasker's own folders all point into a new temporary
+    folder, so neither aitasker nor a shell started with this environment writes into the real
+    HOME (tests/conftest.py checks); `extra` overrides any of them.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AITASKER_")}
-    return {**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **extra}
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=_scratch()))
+    return {
+        **env,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        **home_variables(home),
+        **aitasker_folders(home / "aitasker"),
+        **extra,
+    }
+
+
+@functools.cache
+def _scratch() -> str:
+    """One temporary folder for this run's private homes, removed when the run ends."""
+    folder = tempfile.mkdtemp(prefix="aitasker-tests-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def aitasker(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
