@@ -1,4 +1,3 @@
-
 _aitasker_completion() {
     local IFS=$'
 '

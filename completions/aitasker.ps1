@@ -1,4 +1,3 @@
-
 Import-Module PSReadLine
 Set-PSReadLineKeyHandler -Chord Tab -Function MenuComplete
 $scriptblock = {

@@ -1,4 +1,3 @@
-
 #compdef aitasker
 
 _aitasker_completion() {
@@ -6,4 +5,7 @@ _aitasker_completion() {
 }
 
 compdef _aitasker_completion aitasker
+if (( $+compstate )); then
+  _aitasker_completion "$@"
+fi
 
