@@ -3,11 +3,18 @@
 List commands write it as a side effect; completion only reads it, so pressing TAB never
 waits on the network. It is plain text, one `kind<TAB>id<TAB>name` line an item, so that reading
 it costs TAB nothing to import. Losing it costs nothing: failures to read or write are ignored.
+
+Names come from the server and end up in a shell's completion machinery and on the terminal,
+so only IDs shaped like UUIDs are kept and names are reduced to harmless characters, both when
+they are written and when they are read back (the file may be older, or edited).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +23,27 @@ from aitasker_cli.paths import cache_dir
 
 KEEP = 500
 NAME_FIELD = {"agents": "display_name", "workspaces": "name"}
+NAME_LENGTH = 48
+"""Longer names are cut, with "…": a completion listing is one line an item."""
+READ_LIMIT = 1 << 20
+"""TAB reads at most this much of the file; a full one is far smaller (KEEP short lines a kind)."""
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_PLAIN_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,/+")
+"""ASCII that no shell (bash, zsh, fish, PowerShell) and no terminal gives a meaning to."""
+_SAFE_CATEGORIES = frozenset(
+    {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No"}
+    | {"Pc", "Pd", "Ps", "Pe", "Po", "Sm", "Sc", "Sk", "So"}
+)
+"""Visible non-ASCII characters: letters, marks, digits, punctuation other than quotation
+marks (PowerShell treats curly quotes as quotes), symbols. Controls, C1, format characters
+(bidi overrides, zero-width), private use (fish's own wildcards), surrogates and unassigned
+code points are not among them."""
+STAND_IN = "\N{REPLACEMENT CHARACTER}"
+"""What an invisible or control character of a name becomes."""
+_FULLWIDTH_OFFSET = 0xFEE0
+"""From printable ASCII (! to ~) to the same sign in the Fullwidth Forms block, which looks
+alike and means nothing to a shell."""
 
 
 def cache_path() -> Path:
@@ -26,8 +54,10 @@ def remembering(kind: str, items: Iterable[Mapping[str, Any]]) -> Iterator[Mappi
     """Pass `items` through unchanged, keeping the first few IDs and names for completion."""
     kept: list[tuple[str, str]] = []
     for item in items:
-        if len(kept) < KEEP and isinstance(item.get("id"), str):
-            kept.append((item["id"], str(item.get(NAME_FIELD[kind]) or "")))
+        if len(kept) < KEEP and isinstance(item, Mapping):
+            item_id = item.get("id")
+            if isinstance(item_id, str) and is_uuid(item_id):
+                kept.append((item_id, safe_name(str(item.get(NAME_FIELD[kind]) or ""))))
         yield item
     if kept:
         _save(kind, kept)
@@ -39,31 +69,62 @@ def candidates(kind: str, incomplete: str) -> list[tuple[str, str]]:
     return [(i, name) for k, i, name in _load() if k == kind and i.startswith(prefix)]
 
 
+def is_uuid(text: str) -> bool:
+    """Whether `text` is a UUID in its canonical form (lowercase hex, 8-4-4-4-12)."""
+    return _UUID.fullmatch(text) is not None
+
+
+def safe_name(text: str) -> str:
+    """`text` on one line, with every character a shell or a terminal could act on replaced.
+
+    Shell punctuation becomes its look-alike from the Fullwidth Forms block (`$` shows as
+    U+FF04), whitespace a single space, anything invisible or of another kind U+FFFD.
+    """
+    kept = "".join(_safe_character(character) for character in text)
+    name = " ".join(part for part in kept.split(" ") if part)
+    return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1].rstrip() + "…"
+
+
+def _safe_character(character: str) -> str:
+    if character in _PLAIN_ASCII:
+        return character
+    if "!" <= character <= "~":
+        return chr(ord(character) + _FULLWIDTH_OFFSET)
+    category = unicodedata.category(character)
+    if character in "\t\n\v\f\r" or category == "Zs":
+        return " "
+    return character if category in _SAFE_CATEGORIES else STAND_IN
+
+
 def _load() -> list[tuple[str, str, str]]:
     try:
-        lines = cache_path().read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        with cache_path().open(encoding="utf-8", errors="replace") as file:
+            lines = file.read(READ_LIMIT).split("\n")
+    except OSError:
         return []
     entries = []
     for line in lines:
         fields = line.split("\t")
-        if len(fields) == 3:
-            entries.append((fields[0], fields[1], fields[2]))
+        if len(fields) == 3 and is_uuid(fields[1]):
+            entries.append((fields[0], fields[1], safe_name(fields[2])))
     return entries
 
 
 def _save(kind: str, entries: list[tuple[str, str]]) -> None:
+    """Replace the cached items of `kind`; never fails: the cache is only a convenience."""
     others = [entry for entry in _load() if entry[0] != kind]
-    fresh = [(kind, item_id, _one_line(name)) for item_id, name in entries]
+    fresh = [(kind, item_id, name) for item_id, name in entries]
+    text = "".join("\t".join(entry) + "\n" for entry in others + fresh)
     path = cache_path()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text("".join("\t".join(e) + "\n" for e in others + fresh), "utf-8")
+        temporary.write_bytes(text.encode("utf-8", errors="replace"))
         os.replace(temporary, path)
-    except OSError:
-        pass  # a cache that cannot be written only means no completion
+    except (OSError, ValueError):
+        _remove(temporary)  # a cache that cannot be written only means no completion
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.replace("\t", " ").split())
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aitasker_cli import cache
-from tests.processes import clean_env, installed_script
+from tests.conftest import TOKEN, agent
+from tests.loopback import serve
+from tests.processes import aitasker, clean_env, installed_script
+from tests.test_completion_shells import SHELL_METACHARACTERS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = {
@@ -159,3 +166,112 @@ def test_a_broken_cache_means_no_candidates(
     (tmp_path / "completion.tsv").write_bytes(b"\xff\xfe broken\tline")
 
     assert cache.candidates("agents", "") == []
+
+
+HOSTILE = {
+    "Sales bot \\$(id>/tmp/x)": "Sales bot ＼＄（id＞/tmp/x）",
+    "a;b|c&d`e`'f'\"g\"": "a；b｜c＆d｀e｀＇f＇＂g＂",
+    "{x} <y> *?!#~ [z] ^%=:@": "｛x｝ ＜y＞ ＊？！＃～ ［z］ ＾％＝：＠",
+    "line\none\ttab\r\v\f  spaces\u00a0nbsp": "line one tab spaces nbsp",
+    "\x1b]0;title\x07 \x9b31m \u202egnp \u200bzw \ud800": "�］0；title� �31m �gnp �zw �",
+    "Maya – Sales": "Maya – Sales",
+    "Маша, 東京 café ½ €5 (ok)": "Маша, 東京 café ½ €5 （ok）",
+    "“quoted” «guillemets»": "�quoted� �guillemets�",
+}
+
+
+@pytest.mark.parametrize(("raw", "cleaned"), HOSTILE.items())
+def test_names_keep_letters_and_lose_what_shells_and_terminals_act_on(
+    raw: str, cleaned: str
+) -> None:
+    assert cache.safe_name(raw) == cleaned
+
+
+def test_long_names_are_cut_to_one_listing_line() -> None:
+    name = cache.safe_name("word " * 40)
+
+    assert len(name) == cache.NAME_LENGTH and name.endswith("…")
+
+
+@given(st.text())
+def test_any_name_comes_out_harmless_and_stays_so(raw: str) -> None:
+    name = cache.safe_name(raw)
+
+    assert not set(name) & set(SHELL_METACHARACTERS)
+    assert all(unicodedata.category(c)[0] not in "CZ" or c == " " for c in name)
+    assert name == name.strip() and "  " not in name
+    assert len(name) <= cache.NAME_LENGTH
+    assert cache.safe_name(name) == name
+
+
+def test_names_and_ids_are_cleaned_when_cached(tmp_path: Path) -> None:
+    items = [
+        {"id": AGENT, "display_name": "Sales bot \\$(id)\x1b]0;x\x07"},
+        {"id": "1888df20-$(id)", "display_name": "not an ID"},
+        {"id": AGENT.upper(), "display_name": "not canonical"},
+        {"id": 7, "display_name": "not a string"},
+        ["not", "a", "mapping"],
+    ]
+
+    passed = list(cache.remembering("agents", items))  # type: ignore[arg-type]
+
+    assert passed == items
+    written = cache.cache_path().read_text(encoding="utf-8")
+    assert written == f"agents\t{AGENT}\tSales bot ＼＄（id）�］0；x�\n"
+
+
+def test_names_and_ids_are_cleaned_when_read_back() -> None:
+    cache.cache_path().parent.mkdir(parents=True)
+    cache.cache_path().write_bytes(
+        f"agents\t{AGENT}\tSales bot \\$(id)\x1b]0;x\x07\x9b\n"
+        f"agents\t1888df20-$(id>/tmp/x)\tbad ID\n"
+        f"agents\t{AGENT[:-1]}\tshort ID\n"
+        f"agents\t{AGENT} ; id\tID with more\n".encode()
+        + b"agents\t"
+        + AGENT.encode()
+        + b"\tnot UTF-8 \xff\n"
+    )
+
+    assert cache.candidates("agents", "1888") == [
+        (AGENT, "Sales bot ＼＄（id）�］0；x��"),
+        (AGENT, "not UTF-8 �"),
+    ]
+
+
+def test_a_lone_surrogate_in_a_name_is_cached_as_a_stand_in() -> None:
+    list(cache.remembering("agents", [{"id": AGENT, "display_name": "bad \ud800 name"}]))
+
+    assert cache.candidates("agents", "") == [(AGENT, "bad � name")]
+
+
+@pytest.mark.parametrize("obstacle", ["file above", "folder in place"])
+def test_a_cache_that_cannot_be_written_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, obstacle: str
+) -> None:
+    if obstacle == "file above":
+        (tmp_path / "file").write_text("")
+        monkeypatch.setenv("AITASKER_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    else:
+        monkeypatch.setenv("AITASKER_CACHE_DIR", str(tmp_path / "cache"))
+        cache.cache_path().mkdir(parents=True)  # os.replace cannot put a file there
+
+    items = [{"id": AGENT, "display_name": "Maya"}]
+
+    assert list(cache.remembering("agents", items)) == items
+    assert cache.candidates("agents", "") == []
+    assert list(tmp_path.rglob("*.tmp")) == []
+
+
+def test_listing_names_with_a_lone_surrogate_exits_0(tmp_path: Path) -> None:
+    with serve() as api:
+        api.routes[("GET", "/api/v1/workspaces/agents")] = lambda query: (
+            200,
+            [agent(id=AGENT, display_name="bad \ud800 name")][int(query["offset"][0]) :],
+        )
+        env = clean_env(AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN)
+        listed = aitasker("agents", "list", "-o", "json", env=env)
+
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)[0]["display_name"] == "bad \ud800 name"
+    cached = Path(env["AITASKER_CACHE_DIR"], "completion.tsv").read_text(encoding="utf-8")
+    assert cached == f"agents\t{AGENT}\tbad � name\n"
