@@ -220,3 +220,27 @@ def test_doctor_fails_the_keyring_check_when_the_token_needs_it(
     checks = {c["check"]: c for c in result.json()}
     assert result.exit_code == 4
     assert checks["keyring"]["status"] == "fail" and "did not answer" in checks["keyring"]["detail"]
+
+
+def test_doctor_asks_a_hanging_keyring_about_an_unknown_profile_only_once(
+    run: Any, logged_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "KEYRING_TIMEOUT_SECONDS", 0.2)
+    asked: list[str] = []
+
+    class CountingHang(HangingKeyring):
+        def get_password(self, service: str, username: str) -> str | None:
+            asked.append(username)
+            return super().get_password(service, username)
+
+    HangingKeyring.release.clear()
+    keyring.set_keyring(CountingHang())
+    try:
+        result = run("doctor", "-o", "json", "--profile", "work")
+    finally:
+        HangingKeyring.release.set()
+
+    assert result.exit_code == 4
+    config = {c["check"]: c for c in result.json()}["config"]
+    assert config["status"] == "fail" and "cannot tell whether profile 'work'" in config["detail"]
+    assert asked == ["work"]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aitasker_cli import doctor, views
 from aitasker_cli.cli.common import Common, api_command, connect, render
 from aitasker_cli.errors import AitaskerError, ExitCode
+
+if TYPE_CHECKING:
+    from aitasker_cli.config import Settings
 
 
 @api_command
@@ -17,11 +21,17 @@ def command(common: Common) -> None:
         with connect(common) as session:
             return session.client.verify_token()
 
-    checks = doctor.run_checks(common.settings, probe)
-    try:
-        chosen = common.settings().output
-    except AitaskerError:  # a broken config file is itself one of the checks
-        chosen = common.output.value if common.output else None
+    resolved: list[Settings] = []
+
+    def load_settings() -> Settings:
+        resolved.append(common.settings())
+        return resolved[-1]
+
+    checks = doctor.run_checks(load_settings, probe)
+    # Resolved once: finding an unknown profile may ask a keyring that takes seconds to fail.
+    # Settings that failed to load are themselves one of the checks.
+    given = common.output.value if common.output else None
+    chosen = resolved[0].output if resolved else given
     output = render.output_options(chosen, common.fields, no_color=common.no_color)
     render.show_many((check.as_dict() for check in checks), views.CHECKS, output)
     failed = [check for check in checks if check.status == "fail"]
