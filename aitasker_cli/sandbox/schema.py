@@ -143,6 +143,9 @@ _KIND_NAMES = {
 }
 
 
+_LONE_SURROGATE = "it holds text that is not valid Unicode (a lone surrogate)"
+
+
 class InvalidJson(ValueError):
     """Text that is not the strict JSON the API exchanges."""
 
@@ -273,26 +276,29 @@ def _kind(value: Any) -> str:
 def _walk_problem(value: Any, limit: int) -> str | None:
     """Nesting past `limit`, or a lone surrogate that UTF-8 cannot hold; iterative, so a deep
     value cannot exhaust the stack."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    if isinstance(value, str):
+        return None if _encodable(value) else _LONE_SURROGATE
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
     while stack:
         current, depth = stack.pop()
-        if isinstance(current, str):
-            if not current.isascii() and not _encodable(current):
-                return "it holds text that is not valid Unicode (a lone surrogate)"
-            continue
+        if depth > limit:
+            return f"it is nested deeper than {limit} levels"
         if isinstance(current, dict):
-            if depth > limit:
-                return f"it is nested deeper than {limit} levels"
-            stack.extend((key, depth) for key in current)
-            stack.extend((child, depth + 1) for child in current.values())
-        elif isinstance(current, list):
-            if depth > limit:
-                return f"it is nested deeper than {limit} levels"
-            stack.extend((child, depth + 1) for child in current)
+            if not all(_encodable(key) for key in current):
+                return _LONE_SURROGATE
+            current = current.values()
+        for child in current:
+            if isinstance(child, str):
+                if not _encodable(child):
+                    return _LONE_SURROGATE
+            elif isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
     return None
 
 
 def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
