@@ -92,7 +92,10 @@ def progress(total: int, label: str, out: Output) -> Iterator[Callable[[], None]
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    # rich would otherwise catch what goes to stdout meanwhile and print it above the bar, on
+    # stderr: results must stay on stdout.
+    bar_console = Console(stderr=True)
+    with Progress(console=bar_console, transient=True, redirect_stdout=False) as bar:
         task = bar.add_task(label, total=total)
         yield lambda: bar.advance(task)
 

@@ -10,6 +10,7 @@ import os
 import pty
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -268,7 +269,9 @@ def test_list_streams_the_first_item_before_the_last_page(
     assert process.stdout is not None
     first = process.stdout.readline()
     still_paging = process.poll() is None
-    rest, _err = process.communicate(timeout=60)
+    # The rest through the same reader: communicate() would skip what readline() buffered.
+    rest = process.stdout.read()
+    process.communicate(timeout=60)
 
     assert json.loads(first)["id"] == uuid_n(0)
     assert still_paging
@@ -298,14 +301,30 @@ def test_stdin_pipeline_against_the_sandbox_server(tmp_path: Path) -> None:
     assert "failed" in everything.stderr
 
 
-def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["json", "ndjson"])
+def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path: Path, fmt: str) -> None:
+    """The bar goes to the terminal; every result still goes to stdout, never above the bar."""
     env = clean_env(AITASKER_SANDBOX_DIR=str(tmp_path))
     ids = aitasker("--sandbox", "agents", "list", "--status", "active", "-o", "id", env=env).stdout
     piped = aitasker("--sandbox", "agents", "pause", "--stdin", "-o", "id", env=env, stdin=ids)
 
     leader, follower = pty.openpty()
+    screen: list[bytes] = []
+
+    def read_terminal() -> None:  # as a terminal does, so the child never blocks on it
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            screen.append(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
     with subprocess.Popen(
-        [installed_script(), "--sandbox", "agents", "resume", "--stdin", "-o", "json"],
+        [installed_script(), "--sandbox", "agents", "resume", "--stdin", "-o", fmt],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=follower,
@@ -313,20 +332,15 @@ def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path: Path) -> None:
     ) as process:
         os.close(follower)
         out, _ = process.communicate(ids.encode(), timeout=60)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
+    reader.join(10)
     os.close(leader)
+    shown = b"".join(screen)
 
     assert "resume agents" not in piped.stderr and "%" not in piped.stderr
     assert b"resume agents" in shown and b"100%" in shown
-    assert len(json.loads(out)) == len(ids.split())
+    results = json.loads(out) if fmt == "json" else [json.loads(x) for x in out.splitlines()]
+    assert len(results) == len(ids.split())
+    assert b'"ok"' not in shown
 
 
 def test_api_and_doctor_against_the_sandbox_server(served_env: dict[str, str]) -> None:
