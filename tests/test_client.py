@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from aitasker_cli import client
+from aitasker_cli.client import responses
 from tests.conftest import AGENT_ID, agent
 
 AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"
@@ -228,7 +229,7 @@ def test_retry_after_http_date_is_honoured_and_capped(
 
     assert run("agents", "show", AGENT_ID).exit_code == 0
     assert 15 <= sleeps[0] <= 20
-    assert sleeps[1] == client.RETRY_AFTER_CAP_SECONDS
+    assert sleeps[1] == responses.RETRY_AFTER_CAP_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -337,7 +338,7 @@ def test_plenty_of_rate_limit_left_means_no_pause(
 
 
 def test_a_429_holds_every_worker_back(sleeps: list[float]) -> None:
-    throttle = client.Throttle()
+    throttle = client.Throttle(clock=client.clock, sleep=client.sleep)
     refused = httpx.Response(429, headers={"Retry-After": "5"})
 
     throttle.observe(refused, 5.0)
