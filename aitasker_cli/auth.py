@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aitasker_cli.atomic import write_atomically
 from aitasker_cli.config import Settings
 from aitasker_cli.errors import AitaskerError, AuthError, LocalIOError, UsageError
 from aitasker_cli.paths import config_dir
@@ -352,35 +353,29 @@ def _check_private(path: Path, mode: int) -> None:
 
 
 def _write_credentials(tokens: dict[str, dict[str, str]]) -> None:
-    """Replace the file atomically; it is created 0600 and never exists with wider rights.
+    """Replace the file at once; it is created 0600 and never exists with wider rights.
 
     A folder or disk that refuses the write is LocalIOError (exit 10), and no temporary file
     is left behind.
     """
     path = credentials_path()
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if tokens:
+        data = json.dumps({"tokens": tokens}, indent=2).encode("utf-8")
+        write_atomically(
+            path,
+            data,
+            what="the credentials file",
+            private=True,
+            hint="Check that the folder is writable and its disk is not full, "
+            "or set AITASKER_CONFIG_DIR to one that is.",
+        )
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not tokens:
-            path.unlink(missing_ok=True)
-            return
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                if hasattr(os, "fchmod"):  # a umask cannot widen it, but an old file's mode can
-                    os.fchmod(handle.fileno(), 0o600)
-                json.dump({"tokens": tokens}, handle, indent=2)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
-            raise
+        path.unlink(missing_ok=True)
     except OSError as exc:
         raise LocalIOError(
-            f"cannot write the credentials file {path}: {exc.strerror or exc}",
-            hint="Check that the folder exists, is writable and its disk is not full, "
-            "or set AITASKER_CONFIG_DIR to one that is.",
-        ) from exc
+            f"cannot remove the credentials file {path}: {exc.strerror or exc}"
+        ) from None
 
 
 # --- login ----------------------------------------------------------------------------------

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from aitasker_cli.atomic import write_atomically
 from aitasker_cli.errors import LocalIOError, UsageError
 from aitasker_cli.sandbox.fleet import Fleet
 from aitasker_cli.sandbox.schema import STATE_DEPTH, InvalidJson, parse_json, state_problem
@@ -102,20 +102,9 @@ class FileStore:
         return result
 
     def _save(self, state: dict[str, Any]) -> None:
-        """Write the whole state beside the old one, then swap it in: a failure at any point
-        (a full disk, a kill) leaves the old state as it was, and no temporary file behind."""
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        """Swap the whole state in at once: a failure leaves the old state as it was."""
         data = json.dumps(state, ensure_ascii=False).encode("utf-8")
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            raise _io_error("cannot write the sandbox state", self.path, exc) from None
+        write_atomically(self.path, data, what="the sandbox state")
 
 
 def _io_error(what: str, path: Path, exc: OSError) -> LocalIOError:
