@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aitasker_cli.errors import UsageError
+from aitasker_cli.patterns import UUID
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ ROUTES: dict[str, Route] = {
 PAGE_SIZE = 50
 """The documented default `limit`; the server may cap pages below what is asked."""
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID = re.compile(UUID)
 
 
 def build_path(name: str, params: Mapping[str, str]) -> tuple[str, str]:

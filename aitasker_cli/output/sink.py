@@ -12,15 +12,15 @@ import re
 import sys
 
 from aitasker_cli.errors import LocalIOError, OutputClosed
+from aitasker_cli.patterns import TOKEN_SHAPE
 
 REDACTED = "<redacted>"
 SHORTEST_SECRET = 16
 """A registered token shorter than this, and not shaped like one of the platform's keys or a
 JWT, is too short to be a credential: replacing it would alter data (every "a" for a token "a")."""
-CREDENTIAL_SHAPE = r"aitk_(?:live|test)_\S+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+
 TOKEN_LIKE = (
-    r"(?i)aitk_(?:live|test)_[A-Za-z0-9_-]+"
-    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    f"(?i){TOKEN_SHAPE}"
     r"|(?<=[?&])(?P<name>[^=&\s]*(?:token|key|secret|password|auth)[^=&\s]*)=[^&\s]*"
 )
 """Token-looking values a message could carry: the platform's API keys, JWTs, and the values of
@@ -44,7 +44,7 @@ _secrets: set[str] = set()
 
 def add_secret(value: str) -> None:
     """Never show `value`, if it can be a credential: it is replaced wherever it is written."""
-    if len(value) >= SHORTEST_SECRET or re.fullmatch(CREDENTIAL_SHAPE, value):
+    if len(value) >= SHORTEST_SECRET or re.fullmatch(TOKEN_SHAPE, value):
         _secrets.add(value)
 
 
