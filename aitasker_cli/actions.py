@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from aitasker_cli.client import ApiClient
@@ -66,14 +66,14 @@ ACTIONS: dict[str, Action] = {action.name: action for action in (PAUSE, RESUME)}
 
 def performer(
     client: ApiClient, action: Action, wait_timeout: float | None
-) -> Callable[[str], dict[str, Any]]:
+) -> Callable[[str], HiredAgent]:
     """Do `action` to one agent ID (and wait for its target status); returns the agent."""
 
-    def perform(agent_id: str) -> dict[str, Any]:
+    def perform(agent_id: str) -> HiredAgent:
         agent = client.change(action, agent_id)
         if wait_timeout is not None:
             agent = wait_for_status(client, agent, action.target, wait_timeout)
-        return agent.raw
+        return agent
 
     return perform
 

@@ -116,7 +116,8 @@ class Outcome:
     """What happened to one item: the agent after the call, or why it failed."""
 
     id: str
-    agent: dict[str, Any] | None = None
+    agent: Any = None
+    """The agent after the call (a model, or the server's object)."""
     failure: Failure | None = None
 
     @property
@@ -146,9 +147,7 @@ class BulkRun:
     the process need not wait for a request that hangs, and `stop` reports every item.
     """
 
-    def __init__(
-        self, ids: Sequence[str], action: Callable[[str], dict[str, Any]], concurrency: int
-    ) -> None:
+    def __init__(self, ids: Sequence[str], action: Callable[[str], Any], concurrency: int) -> None:
         self._ids = ids
         self._action = action
         self._concurrency = max(1, min(concurrency, len(ids)))
@@ -227,7 +226,7 @@ class BulkRun:
 
 def run_all(
     ids: Sequence[str],
-    action: Callable[[str], dict[str, Any]],
+    action: Callable[[str], Any],
     concurrency: int,
     report: Callable[[Outcome], None],
 ) -> int:

@@ -17,9 +17,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from aitasker_cli.paths import cache_dir
+
+T = TypeVar("T")
 
 KEEP = 500
 NAME_FIELD = {"agents": "display_name", "workspaces": "name"}
@@ -50,14 +52,15 @@ def cache_path() -> Path:
     return cache_dir() / "completion.tsv"
 
 
-def remembering(kind: str, items: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
-    """Pass `items` through unchanged, keeping the first few IDs and names for completion."""
+def remembering(kind: str, items: Iterable[T]) -> Iterator[T]:
+    """Pass `items` (models or mappings) through unchanged, keeping IDs and names for completion."""
     kept: list[tuple[str, str]] = []
     for item in items:
-        if len(kept) < KEEP and isinstance(item, Mapping):
-            item_id = item.get("id")
+        data = item if isinstance(item, Mapping) else getattr(item, "raw", None)
+        if len(kept) < KEEP and isinstance(data, Mapping):
+            item_id = data.get("id")
             if isinstance(item_id, str) and is_uuid(item_id):
-                kept.append((item_id, safe_name(str(item.get(NAME_FIELD[kind]) or ""))))
+                kept.append((item_id, safe_name(str(data.get(NAME_FIELD[kind]) or ""))))
         yield item
     if kept:
         _save(kind, kept)

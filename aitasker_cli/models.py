@@ -1,18 +1,42 @@
 """Pydantic models of the documented response schemas.
 
 They check that a response has the documented shape and keep every field, known or not, so a
-newer server never breaks an older CLI. `raw` is the object exactly as the server sent it; JSON
-output is written from it so that nothing is reformatted or lost.
+newer server never breaks an older CLI. Tables and delimited output read typed values from them
+(datetimes, statuses as enums, with the server's own text kept for a status this CLI does not
+know); `raw` is the object exactly as the server sent it, and JSON output is written from it so
+that nothing is reformatted or lost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr
 from typing_extensions import Self
+
+from aitasker_cli.statuses import AgentStatus, TaskStatus, WorkspaceStatus
+
+E = TypeVar("E", bound=Enum)
+
+
+def _known(enum: type[E]) -> Callable[[Any], Any]:
+    """A status this CLI knows becomes its enum member; any other is kept as the server's text."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and value in enum._value2member_map_:
+            return enum(value)
+        return value
+
+    return convert
+
+
+AgentStatusValue = Annotated[AgentStatus | str, BeforeValidator(_known(AgentStatus))]
+WorkspaceStatusValue = Annotated[WorkspaceStatus | str, BeforeValidator(_known(WorkspaceStatus))]
+TaskStatusValue = Annotated[TaskStatus | str, BeforeValidator(_known(TaskStatus))]
 
 
 class ApiModel(BaseModel):
@@ -34,8 +58,7 @@ class ApiModel(BaseModel):
 
 
 class Workspace(ApiModel):
-    status: str
-    """Free text on the server: values this CLI has never seen are kept as they are."""
+    status: WorkspaceStatusValue
     hired_agent_id: UUID | None = None
     user_id: UUID | None = None
     name: str | None = None
@@ -47,8 +70,7 @@ class Workspace(ApiModel):
 
 
 class HiredAgent(ApiModel):
-    status: str
-    """Free text on the server: "active" and "paused" are known, others are kept as they are."""
+    status: AgentStatusValue
     user_id: UUID | None = None
     agent_type: str | None = None
     display_name: str | None = None
@@ -73,7 +95,7 @@ class WorkspaceDetail(Workspace):
 
 
 class WorkspaceTask(ApiModel):
-    status: str
+    status: TaskStatusValue
     workspace_id: UUID | None = None
     hired_agent_id: UUID | None = None
     skill_slug: str | None = None

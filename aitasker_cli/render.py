@@ -43,14 +43,14 @@ def output_options(fmt: str | None, fields: str | None, *, no_color: bool) -> Ou
 # --- data on stdout -------------------------------------------------------------------------
 
 
-def show(item: Mapping[str, Any], view: View, out: Output) -> None:
+def show(item: Any, view: View, out: Output) -> None:
     """Write one object: a key/value table, a JSON object, or a single row."""
     from aitasker_cli.output.writers import writer_for
 
     writer_for(view, out).one(item)
 
 
-def show_many(items: Iterable[Mapping[str, Any]], view: View, out: Output) -> None:
+def show_many(items: Iterable[Any], view: View, out: Output) -> None:
     """Write a list; every format but table streams each item as it arrives."""
     from aitasker_cli.output.writers import writer_for
 
@@ -84,8 +84,7 @@ def progress(total: int, label: str, out: Output) -> Iterator[Callable[[], None]
 
     It stays off when stdout is the same terminal and results stream to it line by line.
     """
-    holds = out.format in (OutputFormat.table, OutputFormat.json)
-    streaming_to_terminal = sink.is_terminal(sys.stdout) and not holds
+    streaming_to_terminal = sink.is_terminal(sys.stdout) and out.format.streams_results
     if not sink.is_terminal(sys.stderr) or streaming_to_terminal:
         yield lambda: None
         return

@@ -81,15 +81,14 @@ def list_agents(
 
     with connect(common) as session:
         agents = session.client.list_agents(status=status, limit=page_limit(limit, all_pages))
-        listed = cache.remembering("agents", (agent.raw for agent in agents))
-        render.show_many(listed, views.AGENTS, session.output)
+        render.show_many(cache.remembering("agents", agents), views.AGENTS, session.output)
 
 
 @api_command
 def show_agent(common: Common, agent_id: AgentIdArg) -> None:
     """Show one hired agent with its workspace."""
     with connect(common) as session:
-        render.show(session.client.get_agent(agent_id).raw, views.AGENTS, session.output)
+        render.show(session.client.get_agent(agent_id), views.AGENTS, session.output)
 
 
 def _status_command(action: Action) -> Callable[..., None]:

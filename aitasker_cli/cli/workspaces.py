@@ -39,7 +39,7 @@ def list_workspaces(
 
     with connect(common) as session:
         found = session.client.list_workspaces(status=status, limit=page_limit(limit, all_pages))
-        listed = cache.remembering("workspaces", (workspace.raw for workspace in found))
+        listed = cache.remembering("workspaces", found)
         render.show_many(listed, views.WORKSPACES, session.output)
 
 
@@ -47,9 +47,7 @@ def list_workspaces(
 def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
     """Show one workspace with its hired agent."""
     with connect(common) as session:
-        render.show(
-            session.client.get_workspace(workspace_id).raw, views.WORKSPACES, session.output
-        )
+        render.show(session.client.get_workspace(workspace_id), views.WORKSPACES, session.output)
 
 
 @api_command
@@ -65,7 +63,7 @@ def list_tasks(
         tasks = session.client.list_workspace_tasks(
             workspace_id, status=status, limit=page_limit(limit, all_pages)
         )
-        render.show_many((task.raw for task in tasks), views.TASKS, session.output)
+        render.show_many(tasks, views.TASKS, session.output)
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

@@ -1,4 +1,8 @@
-"""From the server's objects to text: field paths, cells, times and JSON, safe for each format."""
+"""From the server's objects to text: field paths, cells, times and JSON, safe for each format.
+
+An item is a model (aitasker_cli/models.py) or a plain mapping. Cells read typed values from it
+(datetimes, enums); JSON is projected from the object exactly as the server sent it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any
 
 from aitasker_cli.errors import UsageError
@@ -48,9 +53,17 @@ def parse_fields(fields: str) -> tuple[str, ...]:
     return selected
 
 
-def checked_fields(fields: Sequence[str], view: View, sample: Mapping[str, Any]) -> Sequence[str]:
+def raw_of(item: Any) -> Mapping[str, Any]:
+    """The object as the server sent it: a model's `raw`, or the mapping itself."""
+    if isinstance(item, Mapping):
+        return item
+    raw: Mapping[str, Any] = item.raw
+    return raw
+
+
+def checked_fields(fields: Sequence[str], view: View, sample: Any) -> Sequence[str]:
     """`fields`, if each starts with a name the view or the item knows; UsageError if not."""
-    known = {field.split(".")[0] for field in (*view.columns, *view.detail)} | set(sample)
+    known = {field.split(".")[0] for field in (*view.columns, *view.detail)} | set(raw_of(sample))
     unknown = [field for field in fields if field.split(".")[0] not in known]
     if unknown:
         raise UsageError(
@@ -60,28 +73,40 @@ def checked_fields(fields: Sequence[str], view: View, sample: Mapping[str, Any])
     return fields
 
 
-def project(item: Mapping[str, Any], fields: Sequence[str] | None, view: View) -> Any:
+def project(item: Any, fields: Sequence[str] | None, view: View) -> Any:
     """The object as the server sent it, or only the asked-for keys (nested for a.b paths)."""
+    raw = raw_of(item)
     if fields is None:
-        return item
-    checked_fields(fields, view, item)
+        return raw
+    checked_fields(fields, view, raw)
     projected: dict[str, Any] = {}
     for field in fields:
         *parents, leaf = field.split(".")
         target = projected
         for parent in parents:
             target = target.setdefault(parent, {})
-        target[leaf] = lookup(item, field)
+        target[leaf] = lookup(raw, field)
     return projected
 
 
-def lookup(item: Mapping[str, Any], field: str) -> Any:
+def lookup(item: Any, field: str) -> Any:
+    """The value at a dotted path: typed for a model, as sent for a mapping; None if absent."""
     value: Any = item
     for part in field.split("."):
-        if not isinstance(value, Mapping):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif value is not None and _is_field(value, part):
+            value = getattr(value, part)
+        else:
             return None
-        value = value.get(part)
     return value
+
+
+def _is_field(model: Any, name: str) -> bool:
+    """Whether `name` is one of a model's fields (known or kept from the server), not a method."""
+    known = getattr(type(model), "model_fields", {})
+    kept = getattr(model, "model_extra", None) or {}
+    return name in known or name in kept
 
 
 def to_json(value: Any, *, compact: bool = False) -> str:
@@ -92,31 +117,37 @@ def to_json(value: Any, *, compact: bool = False) -> str:
         ensure_ascii=False,
         indent=None if compact else 2,
         separators=(",", ":") if compact else None,
+        default=_json_value,
     )
     # json.dumps already escapes C0 controls; C1 controls and bidi overrides only ever occur
     # inside strings here, so escaping them keeps the JSON valid and the terminal safe.
     return re.sub(_UNSAFE_IN_JSON, lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def plain_cell(item: Mapping[str, Any], field: str, *, tsv: bool) -> str:
+def _json_value(value: Any) -> Any:
+    """Our own typed values in JSON (a report's datetime); the server's objects have none."""
+    if isinstance(value, datetime):
+        return _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def plain_cell(item: Any, field: str, *, tsv: bool) -> str:
     """A TSV or CSV cell: ISO-8601 UTC times, controls made visible (TSV doubles backslashes)."""
     value = lookup(item, field)
-    if field.endswith("_at") and isinstance(value, str):
-        parsed = parse_time(value)
-        if parsed is not None:
-            return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime):
+        return _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
     text = scalar(value)
     # In TSV a backslash starts an escape, so a literal one is doubled to stay unambiguous.
     return escape(text.replace("\\", "\\\\") if tsv else text)
 
 
-def table_cell(item: Mapping[str, Any], field: str, now: datetime) -> str:
+def table_cell(item: Any, field: str, now: datetime) -> str:
     """A cell for people: relative times, controls made visible."""
     value = lookup(item, field)
-    if field.endswith("_at") and isinstance(value, str):
-        parsed = parse_time(value)
-        if parsed is not None:
-            return relative_time(parsed, now)
+    if isinstance(value, datetime):
+        return relative_time(_utc(value), now)
     return escape(scalar(value))
 
 
@@ -137,6 +168,8 @@ def scalar(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
@@ -150,12 +183,9 @@ def heading(field: str) -> str:
     return field.replace("_", " ").replace(".", " ").upper()
 
 
-def parse_time(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+def _utc(value: datetime) -> datetime:
+    """A time in UTC; one the server sent without a zone is taken to be UTC already."""
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def relative_time(when: datetime, now: datetime) -> str:

@@ -17,6 +17,11 @@ class OutputFormat(str, Enum):
     id = "id"
     markdown = "markdown"
 
+    @property
+    def streams_results(self) -> bool:
+        """Whether bulk results are written as they come (json and table hold them)."""
+        return self not in (OutputFormat.table, OutputFormat.json)
+
 
 FORMAT_NAMES = tuple(member.value for member in OutputFormat)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ def rendered(target: Console, renderable: Any) -> str:
 
 
 def list_table(
-    items: Sequence[Mapping[str, Any]], fields: Sequence[str], width: int
+    items: Sequence[Any], fields: Sequence[str], width: int
 ) -> tuple[Any, Sequence[str]]:
     """A table that fits `width`, and the fields left out to make it fit."""
     from rich import box
@@ -67,7 +67,7 @@ def list_table(
     return table, fields[shown:]
 
 
-def detail_table(item: Mapping[str, Any], fields: Sequence[str]) -> Any:
+def detail_table(item: Any, fields: Sequence[str]) -> Any:
     """One object as FIELD value lines; long values wrap."""
     from rich.table import Table
 

@@ -24,6 +24,7 @@ from aitasker_cli.output.cells import (
     markdown_cell,
     plain_cell,
     project,
+    scalar,
     to_json,
 )
 from aitasker_cli.output.formats import Output, OutputFormat
@@ -44,10 +45,10 @@ class Writer:
         self.result_columns = ("id", "ok", *self.result_fields, "error")
         self.kept: list[Mapping[str, Any]] = []
 
-    def one(self, item: Mapping[str, Any]) -> None:
+    def one(self, item: Any) -> None:
         self.many([item])
 
-    def many(self, items: Iterable[Mapping[str, Any]]) -> None:
+    def many(self, items: Iterable[Any]) -> None:
         iterator = iter(items)
         first = next(iterator, None)
         fields = self.out.fields or self.view.columns
@@ -55,7 +56,7 @@ class Writer:
             checked_fields(fields, self.view, first)
         self.rows(fields, [] if first is None else _chain(first, iterator))
 
-    def rows(self, fields: Sequence[str], items: Iterable[Mapping[str, Any]]) -> None:
+    def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         """Write `items` as rows of `fields` (the delimited formats)."""
         raise NotImplementedError
 
@@ -90,10 +91,10 @@ class Writer:
 class JsonWriter(Writer):
     """An object for one item, an array for a list (streamed item by item) or for results."""
 
-    def one(self, item: Mapping[str, Any]) -> None:
+    def one(self, item: Any) -> None:
         sink.out(to_json(project(item, self.out.fields, self.view)) + "\n")
 
-    def many(self, items: Iterable[Mapping[str, Any]]) -> None:
+    def many(self, items: Iterable[Any]) -> None:
         # The same bytes as json.dumps(list, indent=2), without holding the list.
         opened = False
         for item in items:
@@ -112,10 +113,10 @@ class JsonWriter(Writer):
 class NdjsonWriter(Writer):
     """One compact JSON object a line, as each arrives."""
 
-    def one(self, item: Mapping[str, Any]) -> None:
+    def one(self, item: Any) -> None:
         sink.out(to_json(project(item, self.out.fields, self.view), compact=True) + "\n")
 
-    def many(self, items: Iterable[Mapping[str, Any]]) -> None:
+    def many(self, items: Iterable[Any]) -> None:
         for item in items:
             self.one(item)
 
@@ -126,7 +127,7 @@ class NdjsonWriter(Writer):
 class TsvWriter(Writer):
     """Tab-separated rows, no header, ISO times, every byte as plain as the data allows."""
 
-    def rows(self, fields: Sequence[str], items: Iterable[Mapping[str, Any]]) -> None:
+    def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         for item in items:
             sink.out("\t".join(plain_cell(item, field, tsv=True) for field in fields) + "\n")
 
@@ -136,7 +137,7 @@ class CsvWriter(Writer):
 
     header_written = False
 
-    def rows(self, fields: Sequence[str], items: Iterable[Mapping[str, Any]]) -> None:
+    def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         if not self.header_written:
             sink.out(_csv_line(fields))
             self.header_written = True
@@ -151,10 +152,10 @@ class CsvWriter(Writer):
 class IdWriter(Writer):
     """One ID a line; of bulk results, the IDs that succeeded."""
 
-    def rows(self, fields: Sequence[str], items: Iterable[Mapping[str, Any]]) -> None:
+    def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         del fields  # the ID is the one column
         for item in items:
-            sink.out(sink.escape(str(item.get("id", ""))) + "\n")
+            sink.out(sink.escape(scalar(lookup(item, "id"))) + "\n")
 
     def result(self, result: Mapping[str, Any]) -> None:
         if result["ok"]:
@@ -166,13 +167,13 @@ class MarkdownWriter(Writer):
 
     header_written = False
 
-    def one(self, item: Mapping[str, Any]) -> None:
+    def one(self, item: Any) -> None:
         fields = checked_fields(self.out.fields or self.view.detail, self.view, item)
         sink.out("| Field | Value |\n| --- | --- |\n")
         for field in fields:
             sink.out(f"| {_markdown(heading(field))} | {_markdown_value(item, field)} |\n")
 
-    def rows(self, fields: Sequence[str], items: Iterable[Mapping[str, Any]]) -> None:
+    def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         if not self.header_written:
             sink.out("| " + " | ".join(_markdown(heading(f)) for f in fields) + " |\n")
             sink.out("|" + " --- |" * len(fields) + "\n")
@@ -189,14 +190,14 @@ class MarkdownWriter(Writer):
 class TableWriter(Writer):
     """Rich tables fitted to the terminal; a list is held until it is complete."""
 
-    def one(self, item: Mapping[str, Any]) -> None:
+    def one(self, item: Any) -> None:
         from aitasker_cli.output import tables
 
         fields = checked_fields(self.out.fields or self.view.detail, self.view, item)
         target = tables.console(self.out.color)
         sink.out(tables.rendered(target, tables.detail_table(item, fields)))
 
-    def many(self, items: Iterable[Mapping[str, Any]]) -> None:
+    def many(self, items: Iterable[Any]) -> None:
         collected = list(items)
         if not collected:
             sink.err(f"No {self.view.plural} found.")
@@ -211,7 +212,7 @@ class TableWriter(Writer):
         if self.kept:
             self.table(self.in_order(), self.result_columns)
 
-    def table(self, items: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> None:
+    def table(self, items: Sequence[Any], fields: Sequence[str]) -> None:
         from aitasker_cli.output import tables
 
         target = tables.console(self.out.color)
@@ -247,7 +248,7 @@ def _csv_line(cells: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
-def _markdown_value(item: Mapping[str, Any], field: str) -> str:
+def _markdown_value(item: Any, field: str) -> str:
     return _markdown(plain_cell(item, field, tsv=False))
 
 
@@ -259,8 +260,6 @@ def _indented(text: str) -> str:
     return "  " + text.replace("\n", "\n  ")
 
 
-def _chain(
-    first: Mapping[str, Any], rest: Iterator[Mapping[str, Any]]
-) -> Iterator[Mapping[str, Any]]:
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield first
     yield from rest
