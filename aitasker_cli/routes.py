@@ -1,7 +1,8 @@
 """Every API route the CLI calls, in one table, so a corrected path is a one-line change.
 
 `confirmed` says whether the platform's docs show the route (see shared/api/ENDPOINTS.md);
-the others are inferred from the confirmed ones' naming and may need correcting.
+the others are inferred from the confirmed ones' naming and may need correcting. The sandbox
+keeps its own table (aitasker_cli/sandbox/routes.py), so a wrong path here fails there too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ class Route:
 
 
 ROUTES: dict[str, Route] = {
-    "health": Route("GET", "/health", confirmed=True),
     "agents.list": Route("GET", "/api/v1/workspaces/agents", confirmed=False),
     "agents.show": Route("GET", "/api/v1/workspaces/agents/{agent_id}", confirmed=False),
     "agents.pause": Route("POST", "/api/v1/workspaces/agents/{agent_id}/pause", confirmed=True),
@@ -30,37 +30,6 @@ ROUTES: dict[str, Route] = {
     "workspaces.list": Route("GET", "/api/v1/workspaces", confirmed=False),
     "workspaces.show": Route("GET", "/api/v1/workspaces/{workspace_id}", confirmed=True),
     "workspaces.tasks": Route("GET", "/api/v1/workspaces/{workspace_id}/tasks", confirmed=True),
-    # Served by the sandbox for users' own tools; the CLI has no command for these yet.
-    "agents.hire": Route("POST", "/api/v1/workspaces/agents", confirmed=False),
-    "agents.update": Route("PATCH", "/api/v1/workspaces/agents/{agent_id}", confirmed=False),
-    "agents.cancel": Route("POST", "/api/v1/workspaces/agents/{agent_id}/cancel", confirmed=False),
-    "workspaces.update": Route("PATCH", "/api/v1/workspaces/{workspace_id}", confirmed=False),
-    "workspaces.task": Route(
-        "GET", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}", confirmed=False
-    ),
-    "workspaces.task.approve": Route(
-        "POST", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/approve", confirmed=False
-    ),
-    "workspaces.task.reject": Route(
-        "POST", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/reject", confirmed=False
-    ),
-    "market.tasks.create": Route("POST", "/api/v1/tasks", confirmed=True),
-    "market.tasks.show": Route("GET", "/api/v1/tasks/{task_id}", confirmed=True),
-    "market.tasks.bids": Route("GET", "/api/v1/tasks/{task_id}/bids", confirmed=True),
-    "teams.show": Route("GET", "/api/v1/teams/{team_id}", confirmed=True),
-    "teams.dashboard": Route("GET", "/api/v1/teams/{team_id}/dashboard", confirmed=True),
-    "teams.cycle": Route("GET", "/api/v1/teams/{team_id}/cycle", confirmed=True),
-    "teams.cycle.update": Route("PATCH", "/api/v1/teams/{team_id}/cycle", confirmed=True),
-    "teams.loop.update": Route(
-        "PATCH", "/api/v1/teams/{team_id}/cycle/loops/{loop_id}", confirmed=True
-    ),
-    "assistant.subscription": Route("GET", "/api/v1/assistant/subscription", confirmed=True),
-    "admin.team_settings": Route("PATCH", "/api/v1/admin/teams/{slug}/settings", confirmed=True),
-    "admin.bids": Route("GET", "/api/v1/admin/bids", confirmed=False),
-    "a2a.rpc": Route("POST", "/api/v1/a2a/rpc", confirmed=True),
-    "a2a.credits": Route("GET", "/api/v1/a2a/credits/balance", confirmed=True),
-    "categories": Route("GET", "/api/v1/categories", confirmed=True),
-    "developers.agents.create": Route("POST", "/api/developers/agents", confirmed=True),
 }
 
 PAGE_SIZE = 50

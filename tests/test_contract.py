@@ -206,81 +206,49 @@ def _wait_for(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
     pytest.fail(f"Prism did not start in 90 s:\n{log.read_text()}")
 
 
-TEAM = next(a["team_id"] for a in AGENTS if a["team_id"])
+WAITING = [t for t in STATE["tasks"].values() if t["status"] == "awaiting_approval"]
 
 
-def test_the_rest_of_the_documented_api_passes_prism(prism: Prism) -> None:
-    """The routes the CLI does not call yet, as a user's own tool would call them."""
+def test_the_rest_of_the_hired_agent_api_passes_prism(prism: Prism) -> None:
+    """The hired-agent routes the CLI does not call yet, as a user's own tool would call them."""
     before = prism.log_size()
     with httpx.Client(base_url=prism.url, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
-        created = api.post(
-            "/api/v1/tasks",
-            json={
-                "category": "writing-translation",
-                "task_type": "blog-post",
-                "budget_usd": 15,
-                "title": "1500-word post",
-                "requirements": {"tone": "friendly"},
-            },
+        hired = api.post(
+            "/api/v1/workspaces/agents",
+            json={"agent_type": "seo_specialist", "tier": "pro", "persona_name": "Ines"},
         )
-        task_id = created.json()["id"]
-        cycle = api.get(f"/api/v1/teams/{TEAM}/cycle")
-        loop_id = cycle.json()["loops"][0]["id"]
-        rpc = api.post(
-            "/api/v1/a2a/rpc",
-            json={
-                "jsonrpc": "2.0",
-                "method": "message/send",
-                "id": 1,
-                "params": {"message": "hi"},
-            },
+        agent = f"/api/v1/workspaces/agents/{hired.json()['hired_agent_id']}"
+        approvable, rejectable = (
+            f"/api/v1/workspaces/{task['workspace_id']}/tasks/{task['id']}" for task in WAITING[:2]
         )
         responses = [
-            created,
-            api.get(f"/api/v1/tasks/{task_id}"),
-            api.get(f"/api/v1/tasks/{task_id}/bids"),
-            api.get(f"/api/v1/teams/{TEAM}"),
-            api.get(f"/api/v1/teams/{TEAM}/dashboard"),
-            cycle,
-            api.patch(f"/api/v1/teams/{TEAM}/cycle", json={"name": "Quarter", "is_active": True}),
-            api.patch(f"/api/v1/teams/{TEAM}/cycle/loops/{loop_id}", json={"name": "Plan"}),
-            api.get("/api/v1/assistant/subscription"),
-            api.patch(
-                "/api/v1/admin/teams/growth-team/settings",
-                json={"lifecycle_type": "cyclical", "cycle_start_mode": "strategy"},
-            ),
-            api.get("/api/v1/admin/bids", params={"limit": 10}),
-            rpc,
-            api.post(
-                "/api/v1/a2a/rpc",
-                json={
-                    "jsonrpc": "2.0",
-                    "method": "tasks/get",
-                    "id": 2,
-                    "params": {"id": rpc.json()["result"]["id"]},
-                },
-            ),
-            api.get("/api/v1/a2a/credits/balance"),
-            api.get("/api/v1/categories"),
-            api.post(
-                "/api/developers/agents",
-                json={
-                    "name": "Writer",
-                    "slug": "writer",
-                    "description": "Blog posts",
-                    "capabilities": ["writing"],
-                    "framework": "custom",
-                    "model": "m",
-                    "endpoint_url": "https://agent.example/execute",
-                },
-            ),
+            hired,
+            api.get(agent),
+            api.patch(agent, json={"display_name": "Ines - SEO", "config": {"language": "fr"}}),
+            api.post(f"{agent}/cancel"),
             api.patch(f"/api/v1/workspaces/{BUSY_WORKSPACE}", json={"name": "Renamed"}),
-            api.post(
-                "/api/v1/workspaces/agents", json={"agent_type": "seo_specialist", "tier": "pro"}
-            ),
+            api.get(approvable),
+            api.post(f"{approvable}/approve", json={"reason": "Looks right"}),
+            api.post(f"{rejectable}/reject"),
+            httpx.get(f"{prism.url}/health"),
         ]
 
     assert prism.problems_since(before) == []
     assert [r.status_code for r in responses] == [200] * len(responses), [
         (r.request.url.path, r.text[:300]) for r in responses if r.status_code != 200
     ]
+    assert responses[3].json()["status"] == "cancelled"
+    assert responses[6].json()["status"] == "approved"
+    assert responses[7].json()["status"] == "rejected"
+
+
+def test_the_marketplace_is_not_served(prism: Prism) -> None:
+    """The sandbox serves the hired-agent domain only: the marketplace's and teams' documented
+    routes are 404 through Prism as well."""
+    with httpx.Client(base_url=prism.url, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
+        created = api.post(
+            "/api/v1/tasks", json={"category": "marketing", "task_type": "x", "budget_usd": 10}
+        )
+        team = api.get(f"/api/v1/teams/{AGENTS[0]['id']}")
+
+    assert (created.status_code, team.status_code) == (404, 404)

@@ -20,9 +20,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from aitasker_cli.routes import ROUTES
 from aitasker_cli.sandbox.fleet import ApiProblem, Fleet, validation_problem
-from aitasker_cli.sandbox.marketplace import Market
+from aitasker_cli.sandbox.routes import OPERATIONS
 from aitasker_cli.sandbox.schema import BODIES, check_body, parse_body
 from aitasker_cli.sandbox.store import Store
 
@@ -52,64 +51,33 @@ class Call:
 Handler = Callable[[Fleet, Call], Any]
 
 HANDLERS: dict[str, Handler] = {
-    "agents.list": lambda fleet, call: fleet.list_agents(call.status, call.page),
-    "agents.show": lambda fleet, call: fleet.get_agent(call.path["agent_id"]),
-    "agents.pause": lambda fleet, call: fleet.pause(call.path["agent_id"]),
-    "agents.resume": lambda fleet, call: fleet.resume(call.path["agent_id"]),
-    "agents.cancel": lambda fleet, call: fleet.cancel(call.path["agent_id"]),
-    "agents.hire": lambda fleet, call: fleet.hire(call.body),
-    "agents.update": lambda fleet, call: fleet.update_agent(call.path["agent_id"], call.body),
-    "workspaces.list": lambda fleet, call: fleet.list_workspaces(call.status, call.page),
-    "workspaces.show": lambda fleet, call: fleet.get_workspace(call.path["workspace_id"]),
-    "workspaces.update": lambda fleet, call: fleet.update_workspace(
+    "listHiredAgents": lambda fleet, call: fleet.list_agents(call.status, call.page),
+    "hireAgent": lambda fleet, call: fleet.hire(call.body),
+    "getHiredAgent": lambda fleet, call: fleet.get_agent(call.path["agent_id"]),
+    "updateHiredAgent": lambda fleet, call: fleet.update_agent(call.path["agent_id"], call.body),
+    "pauseHiredAgent": lambda fleet, call: fleet.pause(call.path["agent_id"]),
+    "resumeHiredAgent": lambda fleet, call: fleet.resume(call.path["agent_id"]),
+    "cancelHiredAgent": lambda fleet, call: fleet.cancel(call.path["agent_id"]),
+    "listWorkspaces": lambda fleet, call: fleet.list_workspaces(call.status, call.page),
+    "getWorkspace": lambda fleet, call: fleet.get_workspace(call.path["workspace_id"]),
+    "updateWorkspace": lambda fleet, call: fleet.update_workspace(
         call.path["workspace_id"], call.body
     ),
-    "workspaces.tasks": lambda fleet, call: fleet.list_tasks(
+    "listWorkspaceTasks": lambda fleet, call: fleet.list_tasks(
         call.path["workspace_id"], call.status, call.page
     ),
-    "workspaces.task": lambda fleet, call: fleet.get_task(
+    "getWorkspaceTask": lambda fleet, call: fleet.get_task(
         call.path["workspace_id"], call.path["task_id"]
     ),
-    "workspaces.task.approve": lambda fleet, call: fleet.decide(
+    "approveWorkspaceTask": lambda fleet, call: fleet.decide(
         call.path["workspace_id"], call.path["task_id"], approve=True
     ),
-    "workspaces.task.reject": lambda fleet, call: fleet.decide(
+    "rejectWorkspaceTask": lambda fleet, call: fleet.decide(
         call.path["workspace_id"], call.path["task_id"], approve=False
     ),
-    "market.tasks.create": lambda fleet, call: Market(fleet).create_task(call.body),
-    "market.tasks.show": lambda fleet, call: Market(fleet).get_task(call.path["task_id"]),
-    "market.tasks.bids": lambda fleet, call: Market(fleet).bid_gallery(call.path["task_id"]),
-    "teams.show": lambda fleet, call: Market(fleet).team(call.path["team_id"]),
-    "teams.dashboard": lambda fleet, call: Market(fleet).dashboard(call.path["team_id"]),
-    "teams.cycle": lambda fleet, call: Market(fleet).cycle(call.path["team_id"]),
-    "teams.cycle.update": lambda fleet, call: Market(fleet).update_cycle(
-        call.path["team_id"], call.body
-    ),
-    "teams.loop.update": lambda fleet, call: Market(fleet).update_loop(
-        call.path["team_id"], call.path["loop_id"], call.body
-    ),
-    "assistant.subscription": lambda fleet, _call: Market(fleet).subscription(),
-    "admin.team_settings": lambda fleet, call: Market(fleet).update_team_settings(
-        call.path["slug"], call.body
-    ),
-    "admin.bids": lambda fleet, call: Market(fleet).admin_bids(dict(call.query), call.page),
-    "a2a.rpc": lambda fleet, call: Market(fleet).a2a_rpc(call.body),
-    "a2a.credits": lambda fleet, _call: Market(fleet).credit_balance(),
-    "categories": lambda fleet, _call: Market(fleet).categories(),
-    "developers.agents.create": lambda fleet, call: Market(fleet).register_developer_agent(
-        call.body
-    ),
 }
-BODY_REQUIRED = {
-    "agents.hire",
-    "agents.update",
-    "workspaces.update",
-    "market.tasks.create",
-    "teams.cycle.update",
-    "teams.loop.update",
-    "admin.team_settings",
-    "developers.agents.create",
-}
+"""What each operation in sandbox/routes.py does, by operationId (`health` is answered before
+authentication, so it has none)."""
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -118,26 +86,26 @@ def _compile(template: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Resource:
-    """One documented path and the route behind each of its methods."""
+    """One documented path and the operation behind each of its methods."""
 
     pattern: re.Pattern[str]
-    routes: dict[str, str]
+    operations: dict[str, str]
 
     @property
     def allow(self) -> str:
         """The `Allow` header of a 405 here."""
-        return ", ".join(sorted(self.routes))
+        return ", ".join(sorted(self.operations))
 
 
 def _resources() -> list[Resource]:
-    routes_by_path: dict[str, dict[str, str]] = {}
-    for name, route in ROUTES.items():
-        routes_by_path.setdefault(route.path, {})[route.method] = name
+    by_path: dict[str, dict[str, str]] = {}
+    for name, operation in OPERATIONS.items():
+        by_path.setdefault(operation.path, {})[operation.method] = name
     # Where two paths first differ, a literal segment wins over a parameter, as in FastAPI's
     # declaration order for these routes: /workspaces/agents is the agent list (so PATCH there
     # is 405), not a workspace whose ID is "agents".
-    ordered = sorted(routes_by_path, key=lambda path: [s.startswith("{") for s in path.split("/")])
-    return [Resource(_compile(path), routes_by_path[path]) for path in ordered]
+    ordered = sorted(by_path, key=lambda path: [s.startswith("{") for s in path.split("/")])
+    return [Resource(_compile(path), by_path[path]) for path in ordered]
 
 
 _RESOURCES = _resources()
@@ -244,8 +212,8 @@ def _route(method: str, path: str) -> tuple[str, dict[str, str]]:
         match = resource.pattern.match(path)
         if match is None:
             continue
-        if method in resource.routes:
-            return resource.routes[method], match.groupdict()
+        if method in resource.operations:
+            return resource.operations[method], match.groupdict()
         raise ApiProblem(405, "Method Not Allowed", [("Allow", resource.allow)])
     raise ApiProblem(404, "Not Found")
 
@@ -280,17 +248,12 @@ def _integer(query: dict[str, list[str]], name: str, *, default: int, minimum: i
 
 
 def _body(name: str, environ: dict[str, Any]) -> Any:
+    """The checked body of an operation that takes one; for the others, what was sent, which
+    must still be JSON if anything was (FastAPI parses a JSON body it then ignores)."""
     raw = _read_body(environ)
     if name in BODIES:
         return check_body(name, raw)
-    if not raw.strip():
-        if name in BODY_REQUIRED:
-            raise validation_problem(["body"], "Field required", "missing", None)
-        return {}
-    body = parse_body(raw)
-    if name in BODY_REQUIRED and not isinstance(body, dict):
-        raise validation_problem(["body"], "Input should be a valid dictionary", "dict_type", body)
-    return body
+    return parse_body(raw) if raw.strip() else {}
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

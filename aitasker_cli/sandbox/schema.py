@@ -41,7 +41,7 @@ OBJECT = Field(("object",), required=True)
 ID = Field(("string",), required=True, uuid=True)
 
 BODIES: dict[str, tuple[dict[str, Field], bool]] = {
-    "agents.hire": (
+    "hireAgent": (
         {
             "agent_type": TEXT,
             "tier": TEXT,
@@ -52,7 +52,7 @@ BODIES: dict[str, tuple[dict[str, Field], bool]] = {
         },
         True,
     ),
-    "agents.update": (
+    "updateHiredAgent": (
         {
             "display_name": TEXT_OR_NULL,
             "persona_name": TEXT_OR_NULL,
@@ -60,15 +60,15 @@ BODIES: dict[str, tuple[dict[str, Field], bool]] = {
         },
         True,
     ),
-    "workspaces.update": (
+    "updateWorkspace": (
         {"name": TEXT_OR_NULL, "settings": Field(("object", "null"))},
         True,
     ),
-    "workspaces.task.approve": ({"reason": TEXT_OR_NULL}, False),
-    "workspaces.task.reject": ({"reason": TEXT_OR_NULL}, False),
+    "approveWorkspaceTask": ({"reason": TEXT_OR_NULL}, False),
+    "rejectWorkspaceTask": ({"reason": TEXT_OR_NULL}, False),
 }
-"""HireAgentRequest, HiredAgentUpdate, WorkspaceUpdate and TaskDecision, by route; and whether
-the body is required."""
+"""HireAgentRequest, HiredAgentUpdate, WorkspaceUpdate and TaskDecision, by operation; and
+whether the body is required."""
 
 RECORDS: dict[str, dict[str, Field]] = {
     "agents": {
@@ -167,12 +167,12 @@ def parse_json(raw: bytes | str, *, depth: int) -> Any:
     return value
 
 
-def check_body(route: str, raw: bytes) -> Any:
-    """The request body of a route with a documented schema, parsed and checked.
+def check_body(operation: str, raw: bytes) -> Any:
+    """The request body of an operation with a documented schema, parsed and checked.
 
     Raises a 422 ApiProblem listing every way the body breaks the schema, as FastAPI does.
     """
-    fields, required = BODIES[route]
+    fields, required = BODIES[operation]
     if not raw.strip():
         if required:
             raise validation_problem(["body"], "Field required", "missing", None)
@@ -230,8 +230,6 @@ def state_problem(state: Any) -> str | None:
                 errors = _field_errors(record, name, field, [])
                 if errors:
                     return _in_words(f"{where}.{name}", errors[0], field)
-    if not isinstance(state.get("market", {}), dict):
-        return "'market' is not an object"
     return None
 
 

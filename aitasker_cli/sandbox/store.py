@@ -12,7 +12,7 @@ from typing import IO, Any, Protocol
 from aitasker_cli.atomic import write_atomically
 from aitasker_cli.errors import LocalIOError, UsageError
 from aitasker_cli.sandbox.fleet import Fleet
-from aitasker_cli.sandbox.schema import STATE_DEPTH, InvalidJson, parse_json, state_problem
+from aitasker_cli.sandbox.schema import RECORDS, STATE_DEPTH, InvalidJson, parse_json, state_problem
 from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
 
 try:
@@ -83,6 +83,12 @@ class FileStore:
             yield
 
     def _load(self) -> dict[str, Any]:
+        """The saved tables; UsageError if they are not what the sandbox writes.
+
+        Anything else at the top level is left out, and so is gone at the next save: a state
+        written by an older version keeps its marketplace (`market`) there, which is no longer
+        served.
+        """
         try:
             raw = self.path.read_bytes()
         except OSError as exc:
@@ -98,8 +104,7 @@ class FileStore:
                 f"the sandbox state in {self.path} is damaged: {problem}",
                 hint="Run 'aitasker sandbox reset' to start again from the demo fleet.",
             )
-        result: dict[str, Any] = state
-        return result
+        return {table: state[table] for table in RECORDS}
 
     def _save(self, state: dict[str, Any]) -> None:
         """Swap the whole state in at once: a failure leaves the old state as it was."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 import respx
 
 from aitasker_cli.sandbox.seed import seed_state
+from tests.processes import aitasker, clean_env
 
 SEED = seed_state()
 ACTIVE = next(a for a in SEED["agents"].values() if a["status"] == "active")
@@ -46,6 +49,50 @@ def test_sandbox_errors_have_the_contract_exit_codes(run: Any) -> None:
 
     assert missing.exit_code == 3 and "Hired agent not found" in missing.stderr
     assert conflict.exit_code == 6 and "Cancelled agents cannot be resumed" in conflict.stderr
+
+
+WRONG_ROUTE = """
+import sys
+from aitasker_cli import routes
+routes.ROUTES["agents.pause"] = routes.Route(sys.argv[1], sys.argv[2], confirmed=False)
+sys.argv[1:3] = []
+from aitasker_cli.cli.main import main
+main()
+"""
+"""`aitasker` with one route of the client's table changed before anything else is imported,
+as an edit to aitasker_cli/routes.py would change it."""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "exit_code", "detail"),
+    [
+        pytest.param("POST", "/api/v1/agents/{agent_id}/pause", 3, "Not Found", id="path"),
+        pytest.param(
+            "PUT", "/api/v1/workspaces/agents/{agent_id}/pause", 6, "Method Not Allowed", id="verb"
+        ),
+    ],
+)
+def test_a_client_route_unlike_the_api_description_fails_in_the_sandbox(
+    tmp_path: Path, method: str, path: str, exit_code: int, detail: str
+) -> None:
+    """The sandbox routes by its own table, so `--sandbox` catches a client route that the API
+    description does not have, instead of agreeing with it."""
+    env = clean_env(AITASKER_SANDBOX_DIR=str(tmp_path))
+    argv = ["--sandbox", "agents", "pause", ACTIVE["id"]]
+
+    paused = subprocess.run(
+        [sys.executable, "-c", WRONG_ROUTE, method, path, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    shown = aitasker("--sandbox", "agents", "show", ACTIVE["id"], "-o", "json", env=env)
+
+    assert paused.returncode == exit_code, paused.stderr
+    assert detail in paused.stderr and paused.stdout == ""
+    assert json.loads(shown.stdout)["status"] == "active"
 
 
 def test_sandbox_auth_status(run: Any) -> None:

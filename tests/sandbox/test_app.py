@@ -38,9 +38,20 @@ def test_health_needs_no_token(sandbox: httpx.Client) -> None:
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
+TEAM = next(a["team_id"] for a in seed_state()["agents"].values() if a["team_id"])
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/api/v1/nothing", 404), ("DELETE", AGENTS, 405), ("GET", "/api/v1/workspaces/", 404)],
+    [
+        ("GET", "/api/v1/nothing", 404),
+        ("DELETE", AGENTS, 405),
+        ("GET", "/api/v1/workspaces/", 404),
+        # The marketplace and teams are documented but not the sandbox's: it serves hired agents.
+        ("POST", "/api/v1/tasks", 404),
+        ("GET", f"/api/v1/teams/{TEAM}", 404),
+        ("GET", f"/api/v1/teams/{TEAM}/cycle", 404),
+    ],
 )
 def test_unknown_routes_and_methods(
     sandbox: httpx.Client, method: str, path: str, status: int

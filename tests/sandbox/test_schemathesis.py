@@ -1,5 +1,6 @@
-"""Schemathesis against `aitasker sandbox serve`: the hired-agent operations hold to the API
-description (../shared/api/openapi.yaml) for any input, valid or not, and any method."""
+"""Schemathesis against `aitasker sandbox serve`: every operation it serves (the hired-agent
+ones and /health) holds to the API description (../shared/api/openapi.yaml) for any input,
+valid or not, and any method."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from aitasker_cli.sandbox.seed import seed_state
 from tests.processes import clean_env, sandbox_server
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "api" / "openapi.yaml"
-HIRED_AGENT_PATHS = r"^/api/v1/workspaces"
-"""Hired agents and workspaces, with their tasks; the rest of the API leaves the sandbox soon."""
+SERVED_PATHS = r"^(/api/v1/workspaces|/health$)"
+"""What the sandbox serves: hired agents and workspaces, with their tasks, and /health."""
 SEED = 20261128
 EXAMPLES = 10
 """Per operation and phase: enough to find what the sandbox used to get wrong, in seconds."""
@@ -103,7 +104,7 @@ def test_sandbox_meets_the_api_description(tmp_path: Path) -> None:
                 "--header",
                 "Authorization: Bearer sandbox",
                 "--include-path-regex",
-                HIRED_AGENT_PATHS,
+                SERVED_PATHS,
                 "--checks",
                 "all",
                 "--exclude-checks",

@@ -104,7 +104,6 @@ HAND_EDITS = (
         pytest.param('{"agents": {}}', id="tables missing"),
         pytest.param('{"agents": 1, "workspaces": {}, "tasks": {}}', id="agents a number"),
         pytest.param('{"agents": [], "workspaces": {}, "tasks": {}}', id="agents a list"),
-        pytest.param("{" + TABLES + ', "market": 1}', id="market a number"),
         pytest.param("{" + TABLES + ', "x": ' + "[" * 1000 + "]" * 1000 + "}", id="1000 deep"),
         pytest.param("{" + TABLES + ', "x": ' + "[" * 100 + "]" * 100 + "}", id="100 deep"),
         pytest.param("{" + TABLES + ', "x": NaN}', id="NaN"),
@@ -122,6 +121,24 @@ def test_damaged_state_is_a_clear_error(tmp_path: Path, content: str) -> None:
         pass
 
     assert str(store.path) in raised.value.message
+
+
+def test_a_state_from_before_the_marketplace_left_still_loads(tmp_path: Path) -> None:
+    """An older version kept marketplace tasks, bids and teams' cycles under `market`; the
+    fleet loads as it was, and the next save leaves `market` out."""
+    state: dict[str, Any] = seed_state()
+    state["market"] = {"tasks": {"t": {"status": "matching"}}, "bids": {}, "cycles": []}
+    store = FileStore(tmp_path)
+    store.path.write_text(json.dumps(state), encoding="utf-8")
+    active = next(a["id"] for a in state["agents"].values() if a["status"] == "active")
+
+    with store.session(write=True) as fleet:
+        fleet.pause(active)
+
+    saved = json.loads(store.path.read_text(encoding="utf-8"))
+    assert sorted(saved) == ["agents", "tasks", "workspaces"]
+    assert saved["agents"][active]["status"] == "paused"
+    assert saved["tasks"] == state["tasks"]
 
 
 def test_the_seed_is_sound(tmp_path: Path) -> None:
