@@ -96,11 +96,13 @@ def serve(
 def reset(agents: AgentsOpt = None) -> None:
     """Put the --sandbox state back to the demo fleet."""
     from aitasker_cli.paths import sandbox_dir
+    from aitasker_cli.sandbox.embedded import cli_errors
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS
     from aitasker_cli.sandbox.store import FileStore
 
     store = FileStore(sandbox_dir())
-    state = store.reset(agents or DEFAULT_AGENTS)
+    with cli_errors():
+        state = store.reset(agents or DEFAULT_AGENTS)
     render.message(
         f"Sandbox reset: {len(state['agents'])} agents, {len(state['tasks'])} tasks ({store.path})."
     )

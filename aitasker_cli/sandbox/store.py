@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from aitasker_cli.atomic import write_atomically
-from aitasker_cli.errors import LocalIOError, UsageError
+from aitasker_cli.sandbox.errors import SandboxIOError, SandboxStateError
 from aitasker_cli.sandbox.fleet import Fleet
 from aitasker_cli.sandbox.schema import RECORDS, STATE_DEPTH, InvalidJson, parse_json, state_problem
 from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
@@ -83,7 +83,7 @@ class FileStore:
             yield
 
     def _load(self) -> dict[str, Any]:
-        """The saved tables; UsageError if they are not what the sandbox writes.
+        """The saved tables; SandboxStateError if they are not what the sandbox writes.
 
         Anything else at the top level is left out, and so is gone at the next save: a state
         written by an older version keeps its marketplace (`market`) there, which is no longer
@@ -100,20 +100,20 @@ class FileStore:
         else:
             problem = state_problem(state)
         if problem:
-            raise UsageError(
-                f"the sandbox state in {self.path} is damaged: {problem}",
-                hint="Run 'aitasker sandbox reset' to start again from the demo fleet.",
-            )
+            raise SandboxStateError(self.path, problem)
         return {table: state[table] for table in RECORDS}
 
     def _save(self, state: dict[str, Any]) -> None:
-        """Swap the whole state in at once: a failure leaves the old state as it was."""
+        """Swap the whole state in at once: a failure leaves the old state as it was.
+
+        The shared helper reports a failure as the CLI's LocalIOError (exit 10) itself.
+        """
         data = json.dumps(state, ensure_ascii=False).encode("utf-8")
         write_atomically(self.path, data, what="the sandbox state")
 
 
-def _io_error(what: str, path: Path, exc: OSError) -> LocalIOError:
-    return LocalIOError(f"{what} {path}: {exc.strerror or exc}")
+def _io_error(what: str, path: Path, exc: OSError) -> SandboxIOError:
+    return SandboxIOError(f"{what} {path}: {exc.strerror or exc}")
 
 
 def _lock(handle: IO[bytes], exclusive: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from aitasker_cli.errors import UsageError
+from aitasker_cli.sandbox.errors import SandboxIOError, SandboxStateError
 from aitasker_cli.sandbox.seed import seed_state
 from aitasker_cli.sandbox.store import FileStore
 from tests.processes import aitasker, clean_env, installed_script
@@ -117,7 +117,7 @@ def test_damaged_state_is_a_clear_error(tmp_path: Path, content: str) -> None:
     store = FileStore(tmp_path)
     store.path.write_text(content, encoding="utf-8")
 
-    with pytest.raises(UsageError, match="damaged") as raised, store.session(write=False):
+    with pytest.raises(SandboxStateError, match="damaged") as raised, store.session(write=False):
         pass
 
     assert str(store.path) in raised.value.message
@@ -139,6 +139,16 @@ def test_a_state_from_before_the_marketplace_left_still_loads(tmp_path: Path) ->
     assert sorted(saved) == ["agents", "tasks", "workspaces"]
     assert saved["agents"][active]["status"] == "paused"
     assert saved["tasks"] == state["tasks"]
+
+
+def test_a_folder_that_cannot_be_made_is_the_sandboxs_own_io_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    store = FileStore(tmp_path / "file" / "sandbox")
+
+    with pytest.raises(SandboxIOError, match="cannot write the sandbox state in") as raised:
+        store.reset()
+
+    assert str(store.directory) in raised.value.message
 
 
 def test_the_seed_is_sound(tmp_path: Path) -> None:
