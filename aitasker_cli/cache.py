@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from aitasker_cli import patterns
 from aitasker_cli.paths import cache_dir
 
 T = TypeVar("T")
@@ -30,7 +31,7 @@ NAME_LENGTH = 48
 READ_LIMIT = 1 << 20
 """TAB reads at most this much of the file; a full one is far smaller (KEEP short lines a kind)."""
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID = re.compile(patterns.UUID)
 _PLAIN_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,/+")
 """ASCII that no shell (bash, zsh, fish, PowerShell) and no terminal gives a meaning to."""
 _SAFE_CATEGORIES = frozenset(
@@ -60,7 +61,8 @@ def remembering(kind: str, items: Iterable[T]) -> Iterator[T]:
         if len(kept) < KEEP and isinstance(data, Mapping):
             item_id = data.get("id")
             if isinstance(item_id, str) and is_uuid(item_id):
-                kept.append((item_id, safe_name(str(data.get(NAME_FIELD[kind]) or ""))))
+                name = safe_name(str(data.get(NAME_FIELD[kind]) or ""))
+                kept.append((item_id.lower(), name))
         yield item
     if kept:
         _save(kind, kept)
@@ -73,7 +75,7 @@ def candidates(kind: str, incomplete: str) -> list[tuple[str, str]]:
 
 
 def is_uuid(text: str) -> bool:
-    """Whether `text` is a UUID in its canonical form (lowercase hex, 8-4-4-4-12)."""
+    """Whether `text` is a UUID (hex in groups of 8-4-4-4-12) and nothing else."""
     return _UUID.fullmatch(text) is not None
 
 
@@ -109,7 +111,7 @@ def _load() -> list[tuple[str, str, str]]:
     for line in lines:
         fields = line.split("\t")
         if len(fields) == 3 and is_uuid(fields[1]):
-            entries.append((fields[0], fields[1], safe_name(fields[2])))
+            entries.append((fields[0], fields[1].lower(), safe_name(fields[2])))
     return entries
 
 

@@ -28,6 +28,7 @@ SCRIPTS = {
     "powershell": "aitasker.ps1",
 }
 AGENT = "1888df20-5bd0-4521-be84-762b3b9be05d"
+OTHER = "1888df20-5bd0-4521-be84-762b3b9be05e"
 
 
 @pytest.mark.parametrize("shell", SCRIPTS)
@@ -208,16 +209,18 @@ def test_names_and_ids_are_cleaned_when_cached(tmp_path: Path) -> None:
     items = [
         {"id": AGENT, "display_name": "Sales bot \\$(id)\x1b]0;x\x07"},
         {"id": "1888df20-$(id)", "display_name": "not an ID"},
-        {"id": AGENT.upper(), "display_name": "not canonical"},
+        {"id": OTHER.upper(), "display_name": "upper case"},
         {"id": 7, "display_name": "not a string"},
         ["not", "a", "mapping"],
     ]
 
-    passed = list(cache.remembering("agents", items))  # type: ignore[arg-type]
+    passed = list(cache.remembering("agents", items))
 
     assert passed == items
     written = cache.cache_path().read_text(encoding="utf-8")
-    assert written == f"agents\t{AGENT}\tSales bot ＼＄（id）�］0；x�\n"
+    assert written == (
+        f"agents\t{AGENT}\tSales bot ＼＄（id）�］0；x�\nagents\t{OTHER}\tupper case\n"
+    )
 
 
 def test_names_and_ids_are_cleaned_when_read_back() -> None:
