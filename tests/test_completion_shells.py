@@ -294,11 +294,6 @@ def test_fish_tab_describes_with_names_and_runs_nothing(hostile: Listed) -> None
     assert offered[0][1].startswith("Sales bot")
 
 
-@pytest.mark.xfail(
-    reason="Typer renders completion help with rich, which wraps it at the terminal's width; "
-    "aitasker_cli/cli/main.py must call completion.keep_completion_help_plain() on TAB",
-    strict=True,
-)
 def test_fish_offers_no_candidate_made_of_a_name_in_a_narrow_terminal(hostile: Listed) -> None:
     offered = fish_candidates(hostile, "aitasker agents pause ", COLUMNS="30")
 

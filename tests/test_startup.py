@@ -43,15 +43,18 @@ def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:
     assert [name for name in HEAVY if name in loaded] == []
 
 
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 @pytest.mark.parametrize(
     "words", ["aitasker ag", "aitasker agents pause 18", "aitasker --profile x workspaces show "]
 )
-def test_completion_requests_skip_heavy_imports(words: str) -> None:
+def test_completion_requests_skip_heavy_imports(words: str, shell: str) -> None:
     env = {
         **os.environ,
-        "_AITASKER_COMPLETE": "complete_bash",
+        "_AITASKER_COMPLETE": f"complete_{shell}",
         "COMP_WORDS": words,
         "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        "_TYPER_COMPLETE_ARGS": words,
+        "_TYPER_COMPLETE_FISH_ACTION": "get-args",
     }
     completed = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True

@@ -120,6 +120,10 @@ def main(argv: list[str] | None = None) -> None:
     _hold_standard_descriptors()
     _tolerate_unencodable_output()
     _stop_on_signals()
+    if os.environ.get("_AITASKER_COMPLETE"):
+        from aitasker_cli.cli.completion import keep_completion_help_plain
+
+        keep_completion_help_plain()
     try:
         build_app(requested_words(args))(args=args, prog_name="aitasker")
     except SystemExit as exit_:
