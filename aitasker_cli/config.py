@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aitasker_cli import credentials
 from aitasker_cli.errors import LocalIOError, UsageError
 from aitasker_cli.paths import config_dir
 
@@ -25,6 +26,17 @@ PROFILE_KEYS = ("api_url", "output")
 
 def config_path() -> Path:
     return config_dir() / "config.toml"
+
+
+class ApiUrlError(UsageError):
+    """The API URL that settings would use is refused (exit 2); config.toml itself was read."""
+
+    def __init__(self, message: str, *, hint: str | None, profile: str, origin: str) -> None:
+        super().__init__(message, hint=hint)
+        self.profile = profile
+        """The profile whose settings were being resolved."""
+        self.origin = origin
+        """Where the URL was given: the flag or env var, or the profile in config.toml."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,15 @@ def resolve_settings(
     profile_name = profile or DEFAULT_PROFILE
     stored = load_profile(profile_name)
     url = api_url or stored.get("api_url") or DEFAULT_API_URL
-    checked_url = None if sandbox else check_api_url(url)
+    try:
+        checked_url = None if sandbox else check_api_url(url)
+    except UsageError as exc:
+        origin = (
+            "--api-url or AITASKER_API_URL"
+            if api_url
+            else f"api_url in [profiles.{profile_name}] of {config_path()}"
+        )
+        raise ApiUrlError(exc.message, hint=exc.hint, profile=profile_name, origin=origin) from None
     if not creating_profile:
         check_profile_exists(profile_name, url if checked_url is None else checked_url)
     return Settings(
@@ -88,7 +108,7 @@ def check_profile_exists(name: str, api_url: str) -> None:
     so a command that works there works without it; `api_url` is the URL the profile would
     use without the sandbox, for finding its stored credential.
     """
-    if name == DEFAULT_PROFILE or name in _read_profiles():
+    if name == DEFAULT_PROFILE or name in config_profiles():
         return
     from aitasker_cli import auth  # auth imports this module: a top-level import would cycle
 
@@ -98,7 +118,7 @@ def check_profile_exists(name: str, api_url: str) -> None:
         host = None
     if host is not None and auth.has_stored_token(name, host):
         return
-    others = set(_read_profiles()) | (auth.profiles_in_file(host) if host else set())
+    others = config_profiles() | (credentials.profiles(host) if host else set())
     known = [DEFAULT_PROFILE, *sorted(others - {DEFAULT_PROFILE})]
     raise UsageError(
         f"there is no profile '{name}'",
@@ -114,6 +134,11 @@ def load_profile(name: str) -> dict[str, str]:
     if not isinstance(table, Mapping):
         raise UsageError(f"in the config file {path}, [profiles.{name}] must be a table")
     return _checked_profile(table, name, path)
+
+
+def config_profiles() -> set[str]:
+    """The names of the profiles that config.toml defines; none when there is no file."""
+    return set(_read_profiles())
 
 
 def _read_profiles() -> Mapping[str, Any]:

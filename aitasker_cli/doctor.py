@@ -7,28 +7,47 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any
 
-from aitasker_cli import __version__, auth
-from aitasker_cli.config import Settings, config_path, is_loopback
+from aitasker_cli import __version__, auth, credentials, keyring_store
+from aitasker_cli.config import (
+    DEFAULT_PROFILE,
+    ApiUrlError,
+    Settings,
+    config_path,
+    config_profiles,
+)
 from aitasker_cli.errors import AitaskerError
+from aitasker_cli.tokens import describe_token
 
 CLOCK_SKEW_LIMIT_SECONDS = 300.0
 """Beyond five minutes, token expiry and the server's idea of "now" start to disagree."""
 
 
+class Status(str, Enum):
+    """How a check went; the value is what `doctor -o json` prints as `status`."""
+
+    ok = "ok"
+    warn = "warn"
+    """It works, but it is worth knowing."""
+    fail = "fail"
+
+
 @dataclass(frozen=True)
 class Check:
+    """One line of the report: what was checked, how it went, and how to fix it."""
+
     check: str
-    status: str
-    """"ok", "warn" (works, but worth knowing) or "fail"."""
+    status: Status
     detail: str
     fix: str | None = None
     exit_code: int = 0
     """For a failure, the contract's exit code of the same failure in any other command."""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The check as the renderer shows it, its status as plain text."""
+        return {**asdict(self), "status": self.status.value}
 
 
 Probe = Callable[[], "datetime | None"]
@@ -38,15 +57,19 @@ Probe = Callable[[], "datetime | None"]
 def run_checks(load_settings: Callable[[], Settings], probe: Probe) -> list[Check]:
     """Every check, in the order a person would look: install, config, token, network.
 
-    Settings that cannot be loaded (a broken config file) end the list early: every later
-    check depends on them.
+    Settings that cannot be loaded (a broken config file, an unknown profile, a refused API
+    URL) end the list early: every later check depends on them.
     """
     try:
         settings = load_settings()
+    except ApiUrlError as exc:  # config.toml was read; only the URL is refused
+        detail = f"{exc.message} (from {exc.origin})"
+        refused = Check("api_url", Status.fail, detail, exc.hint, exc.exit_code)
+        return [_version(), _config_of_unchecked_profile(exc.profile), refused]
     except AitaskerError as exc:
         fix = exc.hint or f"Fix or remove {config_path()}."
-        return [_version(), Check("config", "fail", exc.message, fix, exc.exit_code)]
-    checks = [_version(), _config(settings), _api_url(settings)]
+        return [_version(), Check("config", Status.fail, exc.message, fix, exc.exit_code)]
+    checks = [_version(), _config(settings.profile), _api_url(settings)]
     token_check, has_token = _token(settings)
     checks += [token_check, _keyring(settings, token_check), *_credentials_file()]
     if has_token:
@@ -57,29 +80,49 @@ def run_checks(load_settings: Callable[[], Settings], probe: Probe) -> list[Chec
 def _version() -> Check:
     return Check(
         "version",
-        "ok",
+        Status.ok,
         f"aitasker {__version__}, Python {platform.python_version()} on {platform.system()}",
     )
 
 
-def _config(settings: Settings) -> Check:
+def _config(profile: str) -> Check:
     path = config_path()
     if not path.exists():
-        return Check("config", "ok", f"no {path}; profile '{settings.profile}' uses the defaults")
-    return Check("config", "ok", f"{path}, profile '{settings.profile}'")
+        return Check("config", Status.ok, f"no {path}; profile '{profile}' uses the defaults")
+    return Check("config", Status.ok, f"{path}, profile '{profile}'")
+
+
+def _config_of_unchecked_profile(profile: str) -> Check:
+    """The config check when the API URL was refused before the profile could be checked.
+
+    A profile that config.toml does not define may still be one that a stored token defines,
+    but stored tokens are found by the API host, and there is no usable one to look under.
+    """
+    try:
+        defined = profile == DEFAULT_PROFILE or profile in config_profiles()
+    except AitaskerError as exc:  # the file changed since the settings read it
+        return Check("config", Status.fail, exc.message, exc.hint, exc.exit_code)
+    if defined:
+        return _config(profile)
+    return Check(
+        "config",
+        Status.warn,
+        f"profile '{profile}' is not in {config_path()}; whether a stored token defines it "
+        "cannot be told until the API URL is usable",
+    )
 
 
 def _api_url(settings: Settings) -> Check:
     if settings.sandbox:
         return Check(
-            "api_url", "ok", "the embedded sandbox (--sandbox); nothing leaves this machine"
+            "api_url", Status.ok, "the embedded sandbox (--sandbox); nothing leaves this machine"
         )
     if settings.api_url.startswith("https://"):
-        return Check("api_url", "ok", f"{settings.api_url} (https)")
-    host = settings.api_host.rsplit(":", 1)[0].strip("[]")
-    if is_loopback(host):
-        return Check("api_url", "warn", f"{settings.api_url}: plain http, allowed for this machine")
-    return Check("api_url", "fail", f"{settings.api_url} is not https", "Use an https:// URL.", 2)
+        return Check("api_url", Status.ok, f"{settings.api_url} (https)")
+    # Settings refuse any other plain-http URL (ApiUrlError above), so this is this machine.
+    return Check(
+        "api_url", Status.warn, f"{settings.api_url}: plain http, allowed for this machine"
+    )
 
 
 def _token(settings: Settings) -> tuple[Check, bool]:
@@ -87,21 +130,16 @@ def _token(settings: Settings) -> tuple[Check, bool]:
         token = auth.resolve_token(settings)
     except AitaskerError as exc:  # no token, an unsafe or unreadable credentials file
         return Check(
-            "token", "fail", exc.message, exc.hint or auth.LOGIN_HINT, exc.exit_code
+            "token", Status.fail, exc.message, exc.hint or auth.LOGIN_HINT, exc.exit_code
         ), False
-    if token.source == "sandbox":
-        return Check("token", "ok", "none needed for the sandbox"), True
-    kind = auth.describe_token(token.value)
-    where = {
-        "env": "AITASKER_TOKEN",
-        "keyring": f"the OS keyring ({token.location})",
-        "file": token.location,
-    }[token.source]
-    detail = f"{kind.label} from {where}"
+    if token.source is auth.TokenSource.sandbox:
+        return Check("token", Status.ok, "none needed for the sandbox"), True
+    kind = describe_token(token.value)
+    detail = f"{kind.label} from {token.origin}"
     if kind.invalid_expiry:
         return Check(
             "token",
-            "warn",
+            Status.warn,
             f"{detail}, with an invalid expiry: its 'exp' claim is not a valid time",
             "The API decides whether it is accepted; log in again if it is refused.",
         ), True
@@ -109,44 +147,44 @@ def _token(settings: Settings) -> tuple[Check, bool]:
         if kind.expires_at <= datetime.now(timezone.utc):
             return Check(
                 "token",
-                "fail",
+                Status.fail,
                 f"{detail} expired at {kind.expires_at:%Y-%m-%d %H:%M} UTC",
                 "Log in again: aitasker auth login",
                 4,
             ), True
         detail += f", expires {kind.expires_at:%Y-%m-%d %H:%M} UTC"
-    return Check("token", "ok", detail), True
+    return Check("token", Status.ok, detail), True
 
 
 def _keyring(settings: Settings, token_check: Check) -> Check:
     """Read this profile's entry for real, within the keyring time limit, and time it."""
     started = time.monotonic()
     try:
-        backend = auth.probe_keyring(settings)
-    except auth.KeyringUnavailable as exc:
-        needed = token_check.status == "fail"
+        backend = keyring_store.read(settings.profile, settings.api_host)[1]
+    except keyring_store.KeyringUnavailable as exc:
+        needed = token_check.status is Status.fail
         return Check(
             "keyring",
-            "fail" if needed else "warn",
+            Status.fail if needed else Status.warn,
             exc.message,
             "Install and unlock a Secret Service (such as gnome-keyring), or set AITASKER_TOKEN; "
             "'aitasker auth login --insecure-storage' keeps the token in a 0600 file instead.",
             exc.exit_code if needed else 0,
         )
     return Check(
-        "keyring", "ok", f"{backend}, answered in {(time.monotonic() - started) * 1000:.0f} ms"
+        "keyring", Status.ok, f"{backend}, answered in {(time.monotonic() - started) * 1000:.0f} ms"
     )
 
 
 def _credentials_file() -> list[Check]:
     """A check of the credentials file's rights, when there is such a file."""
-    path = auth.credentials_path()
+    path = credentials.path()
     if not path.exists():
         return []
-    problem = auth.credentials_file_problem()
+    problem = credentials.problem()
     if problem is None:
-        return [Check("credentials", "ok", f"{path}, readable by you only")]
-    return [Check("credentials", "fail", problem.message, problem.hint, problem.exit_code)]
+        return [Check("credentials", Status.ok, f"{path}, readable by you only")]
+    return [Check("credentials", Status.fail, problem.message, problem.hint, problem.exit_code)]
 
 
 def _api(probe: Probe) -> list[Check]:
@@ -155,23 +193,23 @@ def _api(probe: Probe) -> list[Check]:
         server_time = probe()
     except AitaskerError as exc:
         fix = exc.hint or "Check your network, --api-url and the token."
-        return [Check("api", "fail", exc.message, fix, exc.exit_code)]
+        return [Check("api", Status.fail, exc.message, fix, exc.exit_code)]
     elapsed = (time.monotonic() - started) * 1000
-    checks = [Check("api", "ok", f"reachable in {elapsed:.0f} ms; the token was accepted")]
+    checks = [Check("api", Status.ok, f"reachable in {elapsed:.0f} ms; the token was accepted")]
     if server_time is None:
-        checks.append(Check("clock", "warn", "the API sent no Date header to compare with"))
+        checks.append(Check("clock", Status.warn, "the API sent no Date header to compare with"))
         return checks
     skew = (datetime.now(timezone.utc) - server_time).total_seconds()
     if abs(skew) > CLOCK_SKEW_LIMIT_SECONDS:
         checks.append(
             Check(
                 "clock",
-                "fail",
+                Status.fail,
                 f"this machine's clock is {skew:+.0f} s off the API's",
                 "Synchronise the clock (NTP): tokens expire by the server's time.",
                 1,
             )
         )
     else:
-        checks.append(Check("clock", "ok", f"within {abs(skew):.0f} s of the API's clock"))
+        checks.append(Check("clock", Status.ok, f"within {abs(skew):.0f} s of the API's clock"))
     return checks

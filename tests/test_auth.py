@@ -15,7 +15,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import null
 from keyring.errors import KeyringLocked
 
-from aitasker_cli import auth
+from aitasker_cli import auth, keyring_store
 from tests.conftest import TOKEN, agent
 
 
@@ -51,7 +51,7 @@ class HangingKeyring(KeyringBackend):
 
 @pytest.fixture
 def hanging_keyring(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(auth, "KEYRING_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(keyring_store, "KEYRING_TIMEOUT_SECONDS", 0.2)
     HangingKeyring.release.clear()
     keyring.set_keyring(HangingKeyring())
     yield
@@ -124,7 +124,7 @@ def test_env_token_never_touches_the_keyring(
     def explode(_operation: Any) -> Any:
         raise AssertionError("the keyring was consulted although AITASKER_TOKEN is set")
 
-    monkeypatch.setattr(auth, "_keyring_call", explode)
+    monkeypatch.setattr(keyring_store, "ask", explode)
 
     assert run("auth", "token").stdout == f"{TOKEN}\n"
 
@@ -146,7 +146,7 @@ def test_malformed_credentials_file_is_a_clear_error(
 
 
 def test_token_repr_hides_the_value() -> None:
-    token = auth.Token(TOKEN, "env", "AITASKER_TOKEN")
+    token = auth.Token(TOKEN, auth.TokenSource.env, "AITASKER_TOKEN")
 
     assert TOKEN not in repr(token)
 
@@ -225,7 +225,7 @@ def test_doctor_fails_the_keyring_check_when_the_token_needs_it(
 def test_doctor_asks_a_hanging_keyring_about_an_unknown_profile_only_once(
     run: Any, logged_in: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(auth, "KEYRING_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(keyring_store, "KEYRING_TIMEOUT_SECONDS", 0.2)
     asked: list[str] = []
 
     class CountingHang(HangingKeyring):

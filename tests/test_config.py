@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from keyring.backends import fail
 
-from aitasker_cli import auth, config, paths
+from aitasker_cli import config, keyring_store, paths
 from aitasker_cli.errors import UsageError
 from tests.conftest import AGENT_ID, TOKEN, MemoryKeyring, agent
 
@@ -342,7 +342,7 @@ def test_a_profile_from_config_never_asks_the_keyring(
     def explode(_operation: Any) -> Any:
         raise AssertionError("the keyring was asked although config.toml defines the profile")
 
-    monkeypatch.setattr(auth, "_keyring_call", explode)
+    monkeypatch.setattr(keyring_store, "ask", explode)
     with respx.mock(base_url=STAGING) as router:
         router.get("/api/v1/workspaces").mock(return_value=httpx.Response(200, json=[]))
         result = run("auth", "status", "--profile", "staging", "-o", "json")
@@ -414,7 +414,7 @@ def test_a_profile_with_a_file_token_exists(
 def test_an_unknown_profile_with_a_hanging_keyring_says_so_within_seconds(
     run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(auth, "KEYRING_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(keyring_store, "KEYRING_TIMEOUT_SECONDS", 0.2)
     release = threading.Event()
 
     class Hanging(MemoryKeyring):

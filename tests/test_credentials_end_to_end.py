@@ -104,6 +104,35 @@ def test_a_mistyped_profile_sends_nothing(
     assert len(loopback.requests) == 1
 
 
+def test_doctor_fails_a_refused_api_url_as_the_url_and_a_broken_config_as_the_config(
+    loopback: LoopbackApi, env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "AITASKER_TOKEN": TOKEN}
+    by_flag = aitasker("doctor", "-o", "json", "--api-url", "http://example.com", env=env)
+    with_password = aitasker(
+        "doctor", "-o", "json", env={**env, "AITASKER_API_URL": with_credentials(loopback.url)}
+    )
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[profiles.default\n")
+    broken = aitasker("doctor", "-o", "json", "--api-url", "http://example.com", env=env)
+
+    for refused in (by_flag, with_password):
+        assert refused.returncode == 2, refused.stderr
+        checks = {check["check"]: check for check in json.loads(refused.stdout)}
+        assert checks["config"]["status"] == "ok"
+        assert checks["api_url"]["status"] == "fail" and checks["api_url"]["exit_code"] == 2
+        assert "1 check(s) failed: api_url" in refused.stderr
+    assert "refusing to send a token over plain http to example.com" in by_flag.stdout
+    assert "user name or password" in with_password.stdout
+    assert PASSWORD not in with_password.stdout + with_password.stderr
+    assert broken.returncode == 2, broken.stderr
+    checks = {check["check"]: check for check in json.loads(broken.stdout)}
+    assert checks["config"]["status"] == "fail" and str(config) in checks["config"]["detail"]
+    assert "api_url" not in checks
+    assert loopback.requests == []
+
+
 def _no_bigger_files_than_zero_bytes() -> None:
     """In the child: any write to a regular file fails with EFBIG, as on a full disk."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

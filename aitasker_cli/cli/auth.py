@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from aitasker_cli import auth, views
+from aitasker_cli import auth, credentials, keyring_store, tokens, views
 from aitasker_cli.cli.common import Common, api_command, connect, render
 from aitasker_cli.errors import AitaskerError, AuthError, UsageError
 
@@ -44,7 +44,7 @@ def login(
             f"token stored in {where}."
         )
         if insecure_storage:
-            render.warning(f"{auth.credentials_path()} holds the token unencrypted (mode 0600).")
+            render.warning(f"{credentials.path()} holds the token unencrypted (mode 0600).")
         if os.environ.get(auth.TOKEN_ENV):
             render.warning(f"{auth.TOKEN_ENV} is set and is used instead of the stored token.")
 
@@ -64,7 +64,7 @@ def logout(common: Common) -> None:
     if os.environ.get(auth.TOKEN_ENV):
         render.warning(f"{auth.TOKEN_ENV} is still set in this environment.")
     if forgotten.keyring_problem is not None:
-        raise auth.KeyringUnavailable(
+        raise keyring_store.KeyringUnavailable(
             f"{forgotten.keyring_problem.message}; a token for {where} may still be stored there",
             hint="Unlock the OS keyring (or start it) and run 'aitasker auth logout' again.",
         )
@@ -80,7 +80,7 @@ def status(
     """Show where the token comes from, what kind it is, and whether the API accepts it."""
     with connect(common) as session:
         token = auth.resolve_token(session.settings)
-        kind = auth.describe_token(token.value)
+        kind = tokens.describe_token(token.value)
         failure: AitaskerError | None = None
         verified: bool | None = None
         if not no_verify:
@@ -99,7 +99,7 @@ def status(
         report: dict[str, Any] = {
             "profile": session.settings.profile,
             "api_url": session.settings.api_url,
-            "source": token.source,
+            "source": token.source.value,
             "location": token.location,
             "kind": kind.kind,
             "expires_at": _expiry_text(kind),
@@ -112,7 +112,7 @@ def status(
             raise failure
 
 
-def _expiry_text(kind: auth.TokenKind) -> str | None:
+def _expiry_text(kind: tokens.TokenKind) -> str | None:
     """ISO 8601 UTC, "invalid" for an `exp` claim that is no time, None when there is none."""
     if kind.invalid_expiry:
         return "invalid"
@@ -135,13 +135,13 @@ def _read_token(with_token: bool) -> str:
                 "--with-token reads the token from stdin, but stdin is a terminal",
                 hint="Pipe it in: printf '%s' \"$TOKEN\" | aitasker auth login --with-token",
             )
-        return auth.check_token(sys.stdin.read())
+        return tokens.check_token(sys.stdin.read())
     if not sys.stdin.isatty():
         raise UsageError(
             "no terminal to ask for the token on",
             hint="Pipe the token in with --with-token, or set AITASKER_TOKEN.",
         )
-    return auth.check_token(render.prompt_secret("Paste your AITasker API token: "))
+    return tokens.check_token(render.prompt_secret("Paste your AITasker API token: "))
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

@@ -34,7 +34,7 @@ def command(common: Common) -> None:
     chosen = resolved[0].output if resolved else given
     output = render.output_options(chosen, common.fields, no_color=common.no_color)
     render.show_many((check.as_dict() for check in checks), views.CHECKS, output)
-    failed = [check for check in checks if check.status == "fail"]
+    failed = [check for check in checks if check.status is doctor.Status.fail]
     if failed:
         problem = AitaskerError(
             f"{len(failed)} check(s) failed: {', '.join(check.check for check in failed)}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import stat
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 import respx
 from keyring.backends import fail
 
-from aitasker_cli import auth
+from aitasker_cli import patterns, tokens
 from tests.conftest import OTHER_TOKEN, TOKEN
 
 VERIFY_PATH = "/api/v1/workspaces"
@@ -294,7 +295,8 @@ def test_status_table_names_keyring_backend(
 
     result = run("auth", "status", "--no-verify", "-o", "table")
 
-    assert "keyring" in result.stdout and "MemoryKeyring" in result.stdout
+    assert re.search(r"^SOURCE +keyring *$", result.stdout, re.MULTILINE), result.stdout
+    assert "MemoryKeyring" in result.stdout
     assert not api.calls
 
 
@@ -337,12 +339,34 @@ def test_status_with_unreachable_api_exits_7(
 
 
 def test_describe_token_kinds() -> None:
-    assert auth.describe_token("aitk_live_x").kind == "api_key_live"
-    assert auth.describe_token("aitk_test_x").kind == "api_key_test"
-    assert auth.describe_token(jwt({"exp": 0})).expires_at is not None
-    assert auth.describe_token(jwt({"exp": "soon"})).expires_at is None
-    assert auth.describe_token("not.a.jwt").kind == "unknown"
-    assert auth.describe_token("opaque").kind == "unknown"
+    assert tokens.describe_token("aitk_live_x").kind == "api_key_live"
+    assert tokens.describe_token("aitk_test_x").kind == "api_key_test"
+    assert tokens.describe_token(jwt({"exp": 0})).expires_at is not None
+    assert tokens.describe_token(jwt({"exp": "soon"})).expires_at is None
+    assert tokens.describe_token("not.a.jwt").kind == "unknown"
+    assert tokens.describe_token("opaque").kind == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("token", "kind"),
+    [
+        ("aitk_live_AbC-9_x", "api_key_live"),
+        ("aitk_test_0", "api_key_test"),
+        (jwt({"sub": "user"}), "jwt"),
+        ("aitk_live_", "unknown"),  # nothing after the prefix: no key
+        ("aitk_prod_abc", "unknown"),
+        ("my_aitk_live_abc", "unknown"),
+        ("abc." + jwt({"sub": "user"}).split(".", 1)[1], "unknown"),  # header not shaped like JSON
+    ],
+)
+def test_a_token_is_called_a_key_or_jwt_only_when_the_redaction_would_hide_it_as_one(
+    token: str, kind: str
+) -> None:
+    described = tokens.describe_token(token)
+
+    assert described.kind == kind
+    if kind != "unknown":
+        assert re.match(patterns.TOKEN_SHAPE, token)
 
 
 @pytest.mark.parametrize("status", [404, 405, 422])
@@ -488,14 +512,14 @@ def test_an_invalid_jwt_expiry_is_shown_as_invalid(
 
 
 def test_the_last_second_of_year_9999_is_a_valid_expiry() -> None:
-    kind = auth.describe_token(raw_jwt('{"exp": 253402300799}'))
+    kind = tokens.describe_token(raw_jwt('{"exp": 253402300799}'))
 
     assert kind.expires_at is not None and kind.expires_at.year == 9999
     assert not kind.invalid_expiry
 
 
 def test_a_jwt_without_exp_has_no_expiry_and_is_not_invalid() -> None:
-    kind = auth.describe_token(raw_jwt('{"sub": "user"}'))
+    kind = tokens.describe_token(raw_jwt('{"sub": "user"}'))
 
     assert kind.kind == "jwt" and kind.expires_at is None and not kind.invalid_expiry
 

@@ -14,6 +14,8 @@ import pytest
 import respx
 from keyring.backends import fail
 
+from aitasker_cli import doctor
+
 VERIFY = "/api/v1/workspaces"
 
 
@@ -168,3 +170,80 @@ def test_an_unreadable_config_is_a_failed_config_check(
     assert result.exit_code == 2, result.stderr
     assert by_check(result)["config"]["status"] == "fail"
     assert "bug" not in result.stderr
+
+
+def test_a_plain_http_api_url_fails_the_api_url_check_not_the_config_check(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    result = run("doctor", "-o", "json", "--api-url", "http://example.com")
+
+    assert result.exit_code == 2, result.stderr
+    checks = by_check(result)
+    assert list(checks) == ["version", "config", "api_url"]
+    assert checks["config"]["status"] == "ok"
+    url = checks["api_url"]
+    assert url["status"] == "fail" and url["exit_code"] == 2
+    assert "plain http to example.com" in url["detail"] and "--api-url" in url["detail"]
+    assert "https://" in url["fix"]
+    assert "1 check(s) failed: api_url" in result.stderr
+    assert not api.calls
+
+
+def test_an_api_url_from_the_profile_is_named_where_it_was_written(
+    run: Any, api: respx.MockRouter, logged_in: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir()
+    config.write_text('[profiles.staging]\napi_url = "https://alice:hunter2pw@staging.test"\n')
+
+    result = run("doctor", "-o", "json", "--profile", "staging")
+
+    assert result.exit_code == 2, result.stderr
+    checks = by_check(result)
+    assert checks["config"]["status"] == "ok" and "profile 'staging'" in checks["config"]["detail"]
+    assert checks["api_url"]["status"] == "fail"
+    assert "user name or password" in checks["api_url"]["detail"]
+    assert f"[profiles.staging] of {config}" in checks["api_url"]["detail"]
+    assert "hunter2pw" not in result.stdout + result.stderr
+
+
+def test_an_unusable_api_url_with_a_profile_config_does_not_define_is_only_a_config_warning(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    result = run("doctor", "-o", "json", "--profile", "work", "--api-url", "https://exa mple.com")
+
+    assert result.exit_code == 2, result.stderr
+    checks = by_check(result)
+    assert checks["config"]["status"] == "warn" and "'work' is not in" in checks["config"]["detail"]
+    assert checks["api_url"]["status"] == "fail" and "space" in checks["api_url"]["detail"]
+
+
+def test_a_broken_config_fails_the_config_check_even_with_a_refused_api_url(
+    run: Any, api: respx.MockRouter, logged_in: str, tmp_path: Path
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text("[profiles.default\n")
+
+    result = run("doctor", "-o", "json", "--api-url", "http://example.com")
+
+    assert result.exit_code == 2
+    checks = by_check(result)
+    assert list(checks) == ["version", "config"]
+    assert checks["config"]["status"] == "fail" and "not valid TOML" in checks["config"]["detail"]
+
+
+def test_plain_http_to_this_machine_is_a_warning(run: Any, logged_in: str) -> None:
+    with respx.mock(base_url="http://127.0.0.1:9") as local:
+        local.get(VERIFY).mock(return_value=httpx.Response(200, json=[]))
+        result = run("doctor", "-o", "json", "--api-url", "http://127.0.0.1:9")
+
+    assert result.exit_code == 0, result.stderr
+    url = by_check(result)["api_url"]
+    assert url["status"] == "warn" and "plain http, allowed for this machine" in url["detail"]
+
+
+def test_a_checks_status_reaches_the_renderer_as_plain_text() -> None:
+    # str() and format() of a str-mixin enum give "Status.fail", not "fail".
+    shown = doctor.Check("api", doctor.Status.fail, "down").as_dict()
+
+    assert type(shown["status"]) is str and shown["status"] == "fail"
