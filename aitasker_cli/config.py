@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from aitasker_cli import credentials
 from aitasker_cli.errors import LocalIOError, UsageError
+from aitasker_cli.output.formats import FORMAT_NAMES
 from aitasker_cli.paths import config_dir
 
 DEFAULT_API_URL = "https://api.aitasker.co"
@@ -20,7 +21,6 @@ SANDBOX_API_URL = "http://sandbox.localhost"
 DEFAULT_PROFILE = "default"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
-OUTPUT_FORMATS = ("table", "json", "ndjson", "csv", "tsv", "id")
 PROFILE_KEYS = ("api_url", "output")
 
 
@@ -188,10 +188,10 @@ def _checked_profile(table: Mapping[str, Any], name: str, path: Path) -> dict[st
         if not isinstance(value, str):
             raise UsageError(f"'{key}' in {where} must be a string")
     output = table.get("output")
-    if output is not None and output not in OUTPUT_FORMATS:
+    if output is not None and output not in FORMAT_NAMES:
         raise UsageError(
             f"output = '{output}' in {where} is not a format",
-            hint=f"Use one of: {', '.join(OUTPUT_FORMATS)}.",
+            hint=f"Use one of: {', '.join(FORMAT_NAMES)}.",
         )
     return dict(table)
 

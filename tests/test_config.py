@@ -17,6 +17,7 @@ from keyring.backends import fail
 
 from aitasker_cli import config, keyring_store, paths
 from aitasker_cli.errors import UsageError
+from aitasker_cli.output.formats import FORMAT_NAMES
 from tests.conftest import AGENT_ID, TOKEN, MemoryKeyring, agent
 
 AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"
@@ -80,6 +81,21 @@ def test_env_output_beats_profile_output(
     api.get("/api/v1/workspaces/agents").mock(return_value=httpx.Response(200, json=[agent()]))
 
     assert run("agents", "list").stdout == f"{agent()['id']}\n"
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_every_output_format_may_be_a_profile_default(
+    run: Any, tmp_path: Path, api: respx.MockRouter, logged_in: str, name: str
+) -> None:
+    write_config(tmp_path, f'[profiles.default]\noutput = "{name}"\n')
+    api.get("/api/v1/workspaces/agents").mock(return_value=httpx.Response(200, json=[agent()]))
+
+    result = run("agents", "list")
+
+    assert result.exit_code == 0, result.stderr
+    assert agent()["id"] in result.stdout
+    if name == "markdown":
+        assert result.stdout.startswith("|")
 
 
 @pytest.mark.parametrize(
