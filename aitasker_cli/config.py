@@ -226,6 +226,14 @@ def check_api_url(url: str) -> str:
             f"{_shown(candidate)} is not a valid URL ({exc})",
             hint=f"Give an https:// URL, such as {DEFAULT_API_URL}.",
         ) from None
+    if ("[" in parts.netloc or "]" in parts.netloc) and not _BRACKETED_HOST.fullmatch(
+        parts.netloc
+    ):  # urlsplit takes the brackets' content as the host and ignores text around them
+        raise UsageError(
+            f"{_shown(candidate)} is not a valid URL (an IPv6 address in brackets must be "
+            "the whole host, followed by nothing but a port)",
+            hint=f"Give an https:// URL, such as {DEFAULT_API_URL}.",
+        )
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(
             f"{_shown(candidate)} is not an API URL",
@@ -245,6 +253,7 @@ def check_api_url(url: str) -> str:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 _IPV4_LIKE = re.compile(r"[0-9.]+")
+_BRACKETED_HOST = re.compile(r"\[[^\[\]]*\](?::[0-9]*)?")
 
 
 def _shown(url: str) -> str:

@@ -240,6 +240,16 @@ def test_a_host_that_is_not_ascii_is_refused_saying_why(
 
 
 @pytest.mark.parametrize(
+    "url",
+    ["http://[::1]http://", "http://127.0.0.1[::1]", "http://[::1]..", "http://.\u00a1[::1]",
+     "https://[::1]]"],
+)  # fmt: skip
+def test_text_around_a_bracketed_ipv6_host_is_refused(url: str) -> None:
+    with pytest.raises(UsageError, match="must be the whole host"):
+        config.check_api_url(url)
+
+
+@pytest.mark.parametrize(
     ("url", "expected"),
     [
         ("https://xn--bcher-kva.example/", "https://xn--bcher-kva.example"),
