@@ -285,10 +285,9 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
 def sandbox_app() -> Any:
     """The sandbox API over the state shared by every `--sandbox` invocation."""
     from aitasker_cli.paths import sandbox_dir
-    from aitasker_cli.sandbox.app import SandboxApp
-    from aitasker_cli.sandbox.store import FileStore
+    from aitasker_cli.sandbox.embedded import EmbeddedSandbox
 
-    return SandboxApp(FileStore(sandbox_dir()))
+    return EmbeddedSandbox(sandbox_dir())
 
 
 def bearer_token(settings: Settings) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from aitasker_cli.atomic import write_atomically
+from aitasker_cli.atomic import replace_file
 from aitasker_cli.sandbox.errors import SandboxIOError, SandboxStateError
 from aitasker_cli.sandbox.fleet import Fleet
 from aitasker_cli.sandbox.schema import RECORDS, STATE_DEPTH, InvalidJson, parse_json, state_problem
@@ -109,7 +109,10 @@ class FileStore:
         The shared helper reports a failure as the CLI's LocalIOError (exit 10) itself.
         """
         data = json.dumps(state, ensure_ascii=False).encode("utf-8")
-        write_atomically(self.path, data, what="the sandbox state")
+        try:
+            replace_file(self.path, data)
+        except OSError as exc:
+            raise _io_error("cannot write the sandbox state", self.path, exc) from None
 
 
 def _io_error(what: str, path: Path, exc: OSError) -> SandboxIOError:
