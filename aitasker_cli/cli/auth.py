@@ -102,7 +102,7 @@ def status(
             "source": token.source.value,
             "location": token.location,
             "kind": kind.kind,
-            "expires_at": _expiry_text(kind),
+            "expires_at": _expiry(kind),
             "verified": verified,
         }
         render.show(report, views.LOGIN_STATUS, session.output)
@@ -112,13 +112,12 @@ def status(
             raise failure
 
 
-def _expiry_text(kind: tokens.TokenKind) -> str | None:
-    """ISO 8601 UTC, "invalid" for an `exp` claim that is no time, None when there is none."""
+def _expiry(kind: tokens.TokenKind) -> datetime | str | None:
+    """The expiry (JSON shows it in ISO 8601 UTC, a table as "in 2 h"); "invalid" for an `exp`
+    claim that is no time; None when there is none."""
     if kind.invalid_expiry:
         return "invalid"
-    if kind.expires_at is None:
-        return None
-    return kind.expires_at.isoformat().replace("+00:00", "Z")
+    return kind.expires_at
 
 
 @api_command

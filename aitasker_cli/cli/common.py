@@ -295,6 +295,6 @@ def bearer_token(settings: Settings) -> str:
     from aitasker_cli import auth
 
     token = auth.resolve_token(settings)
-    if token.source != "sandbox":  # the sandbox's token is public and would mask real data
+    if token.source is not auth.TokenSource.sandbox:  # public, and would mask real data
         render.add_secret(token.value)
     return token.value
