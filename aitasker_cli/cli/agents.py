@@ -10,19 +10,17 @@ import typer
 
 from aitasker_cli import views
 from aitasker_cli.actions import ACTIONS, Action, performer
-from aitasker_cli.cli.common import (
+from aitasker_cli.cli.options import (
     AllOpt,
     Common,
     LimitOpt,
-    Session,
     StatusOpt,
     api_command,
     cached_ids,
-    connect,
     finite_seconds,
     page_limit,
-    render,
 )
+from aitasker_cli.cli.session import Session, connect
 from aitasker_cli.errors import PartialFailure, UsageError
 
 AgentIdArg = Annotated[
@@ -77,7 +75,7 @@ def list_agents(
     common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
 ) -> None:
     """List your hired agents."""
-    from aitasker_cli import cache
+    from aitasker_cli import cache, render
 
     with connect(common) as session:
         agents = session.client.list_agents(status=status, limit=page_limit(limit, all_pages))
@@ -87,6 +85,8 @@ def list_agents(
 @api_command
 def show_agent(common: Common, agent_id: AgentIdArg) -> None:
     """Show one hired agent with its workspace."""
+    from aitasker_cli import render
+
     with connect(common) as session:
         render.show(session.client.get_agent(agent_id), views.AGENTS, session.output)
 
@@ -120,7 +120,7 @@ def change_status(
     concurrency: int,
 ) -> None:
     """Change one agent (its result, or its error) or many (a result per item)."""
-    from aitasker_cli import bulk
+    from aitasker_cli import bulk, render
 
     perform = performer(session.client, action, wait_timeout)
     if len(agent_ids) == 1 and not stdin:

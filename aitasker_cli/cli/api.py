@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import typer
 
-from aitasker_cli.cli.common import Common, api_command, connect, render
+from aitasker_cli.cli.options import Common, api_command
+from aitasker_cli.cli.session import connect
 from aitasker_cli.errors import UsageError
 
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -76,6 +77,8 @@ def command(
     paginate: PaginateOpt = False,
 ) -> None:
     """Call any API path with your token and print the response body (JSON)."""
+    from aitasker_cli import render
+
     values = {**_fields(field or [], typed=False), **_fields(typed_field or [], typed=True)}
     body = _read_body(input_file)
     verb = _method(method or ("POST" if body is not None else "GET"))

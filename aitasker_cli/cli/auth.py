@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from aitasker_cli import auth, credentials, keyring_store, tokens, views
-from aitasker_cli.cli.common import Common, api_command, connect, render
+from aitasker_cli.cli.options import Common, api_command
+from aitasker_cli.cli.session import connect
 from aitasker_cli.errors import AitaskerError, AuthError, UsageError
 
 
@@ -32,6 +33,8 @@ def login(
     ] = False,
 ) -> None:
     """Store an API token for this profile and API host."""
+    from aitasker_cli import render
+
     token = _read_token(with_token)
     render.add_secret(token)  # from here on, no message can show it
     with connect(common, token=token) as session:
@@ -52,6 +55,8 @@ def login(
 @api_command
 def logout(common: Common) -> None:
     """Remove the stored token of this profile and API host."""
+    from aitasker_cli import render
+
     settings = common.settings()
     forgotten = auth.forget(settings)
     where = f"{settings.api_host} (profile '{settings.profile}')"
@@ -78,6 +83,8 @@ def status(
     ] = False,
 ) -> None:
     """Show where the token comes from, what kind it is, and whether the API accepts it."""
+    from aitasker_cli import render
+
     with connect(common) as session:
         token = auth.resolve_token(session.settings)
         kind = tokens.describe_token(token.value)
@@ -123,11 +130,15 @@ def _expiry(kind: tokens.TokenKind) -> datetime | str | None:
 @api_command
 def token(common: Common) -> None:
     """Print the token this profile would send, for use in other tools."""
+    from aitasker_cli import render
+
     render.write_secret(auth.resolve_token(common.settings()).value)
 
 
 def _read_token(with_token: bool) -> str:
     """The token from stdin (--with-token) or a hidden prompt; never waits on a pipe or a TTY."""
+    from aitasker_cli import render
+
     if with_token:
         if sys.stdin.isatty():
             raise UsageError(

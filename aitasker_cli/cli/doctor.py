@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aitasker_cli import doctor, views
-from aitasker_cli.cli.common import Common, api_command, connect, render
+from aitasker_cli.cli.options import Common, api_command
+from aitasker_cli.cli.session import connect
 from aitasker_cli.errors import AitaskerError, ExitCode
 
 if TYPE_CHECKING:
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 @api_command
 def command(common: Common) -> None:
     """Check the installation, config, token, keyring, API and clock, and say what to fix."""
+
+    from aitasker_cli import render
 
     def probe() -> datetime | None:
         with connect(common) as session:

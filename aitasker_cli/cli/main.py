@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import __version__
-from aitasker_cli.cli.common import VALUE_OPTIONS, Common, api_command
+from aitasker_cli.cli.options import VALUE_OPTIONS, Common, api_command
 from aitasker_cli.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
 
 COMMANDS = {

@@ -8,17 +8,16 @@ from typing import Annotated
 import typer
 
 from aitasker_cli import views
-from aitasker_cli.cli.common import (
+from aitasker_cli.cli.options import (
     AllOpt,
     Common,
     LimitOpt,
     StatusOpt,
     api_command,
     cached_ids,
-    connect,
     page_limit,
-    render,
 )
+from aitasker_cli.cli.session import connect
 
 WorkspaceIdArg = Annotated[
     str,
@@ -35,7 +34,7 @@ def list_workspaces(
     common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
 ) -> None:
     """List your workspaces."""
-    from aitasker_cli import cache
+    from aitasker_cli import cache, render
 
     with connect(common) as session:
         found = session.client.list_workspaces(status=status, limit=page_limit(limit, all_pages))
@@ -46,6 +45,8 @@ def list_workspaces(
 @api_command
 def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
     """Show one workspace with its hired agent."""
+    from aitasker_cli import render
+
     with connect(common) as session:
         render.show(session.client.get_workspace(workspace_id), views.WORKSPACES, session.output)
 
@@ -59,6 +60,8 @@ def list_tasks(
     all_pages: AllOpt = False,
 ) -> None:
     """List the tasks of a workspace."""
+    from aitasker_cli import render
+
     with connect(common) as session:
         tasks = session.client.list_workspace_tasks(
             workspace_id, status=status, limit=page_limit(limit, all_pages)

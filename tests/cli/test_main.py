@@ -163,7 +163,7 @@ def test_closed_stdout_ends_quietly(
 def test_value_options_cover_every_common_option_that_takes_a_value() -> None:
     from typing import get_args, get_type_hints
 
-    from aitasker_cli.cli.common import VALUE_OPTIONS, Common
+    from aitasker_cli.cli.options import VALUE_OPTIONS, Common
 
     declared: set[str] = set()
     for hint in get_type_hints(Common, include_extras=True).values():

@@ -1,15 +1,11 @@
-"""Options shared by every command that talks to the API, and the seam that builds the client."""
+"""The options every command that talks to the API shares, and how commands receive them."""
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
@@ -17,32 +13,8 @@ import typer
 from aitasker_cli.errors import UsageError
 from aitasker_cli.output.formats import OutputFormat
 
-
-def _lazy_module(name: str) -> ModuleType:
-    """The module `name`, whose code runs only when one of its attributes is first used.
-
-    Command modules name `render` at the top but only use it when a command runs; --help
-    and TAB then never pay for loading it.
-    """
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-# Loaded when a command runs, not when the app is built: `--help` and TAB stay fast.
 if TYPE_CHECKING:
-    from aitasker_cli import render as render  # re-exported, loaded lazily below
-    from aitasker_cli.client import ApiClient
     from aitasker_cli.config import Settings
-    from aitasker_cli.render import Output
-else:
-    render = _lazy_module("aitasker_cli.render")
 
 
 ApiUrlOpt = Annotated[
@@ -243,58 +215,3 @@ def page_limit(limit: int | None, all_pages: bool) -> int | None:
     from aitasker_cli.routes import PAGE_SIZE
 
     return None if all_pages else (limit or PAGE_SIZE)
-
-
-@dataclass
-class Session:
-    settings: Settings
-    output: Output
-    client: ApiClient
-
-
-@contextmanager
-def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
-    """Settings, output options and an API client whose token is looked up at first use.
-
-    Looking the token up late means a malformed ID or option fails as a usage error (exit 2)
-    even when no token is configured. `token` replaces the stored one (for `auth login`).
-    """
-    from aitasker_cli.client import ApiClient
-
-    settings = common.settings(creating_profile=token is not None)
-    output = render.output_options(settings.output, common.fields, no_color=common.no_color)
-
-    def provide_token() -> str:
-        if token is None:
-            return bearer_token(settings)
-        render.add_secret(token)
-        return token
-
-    client = ApiClient(
-        settings,
-        token=provide_token,
-        log=render.debug if settings.debug else None,
-        app=sandbox_app() if settings.sandbox else None,
-    )
-    try:
-        yield Session(settings, output, client)
-    finally:
-        client.close()
-
-
-def sandbox_app() -> Any:
-    """The sandbox API over the state shared by every `--sandbox` invocation."""
-    from aitasker_cli.paths import sandbox_dir
-    from aitasker_cli.sandbox.embedded import EmbeddedSandbox
-
-    return EmbeddedSandbox(sandbox_dir())
-
-
-def bearer_token(settings: Settings) -> str:
-    """The resolved token, registered with render so it can never be printed."""
-    from aitasker_cli import auth
-
-    token = auth.resolve_token(settings)
-    if token.source is not auth.TokenSource.sandbox:  # public, and would mask real data
-        render.add_secret(token.value)
-    return token.value
