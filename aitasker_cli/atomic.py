@@ -20,8 +20,8 @@ def write_atomically(
         raise LocalIOError(f"cannot write {what} {path}: {reason}", hint=hint) from None
 
 
-def replace_file(path: Path, data: bytes, *, private: bool = False) -> None:
-    """Write `data` beside `path`, flush it to disk, then swap it in.
+def replace_file(path: Path, data: bytes, *, private: bool = False, sync: bool = True) -> None:
+    """Write `data` beside `path`, flush it to disk (unless `sync` is off), then swap it in.
 
     A failure at any point (a full disk, a read-only folder, a kill) leaves the old file as it
     was and no temporary file behind, and raises the OSError. With `private`, the file is
@@ -37,7 +37,8 @@ def replace_file(path: Path, data: bytes, *, private: bool = False) -> None:
                 os.fchmod(handle.fileno(), 0o600)
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -12,7 +12,6 @@ they are written and when they are read back (the file may be older, or edited).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -120,16 +119,8 @@ def _save(kind: str, entries: list[tuple[str, str]]) -> None:
     others = [entry for entry in _load() if entry[0] != kind]
     fresh = [(kind, item_id, name) for item_id, name in entries]
     text = "".join("\t".join(entry) + "\n" for entry in others + fresh)
-    path = cache_path()
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(text.encode("utf-8", errors="replace"))
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        _remove(temporary)  # a cache that cannot be written only means no completion
+    from aitasker_cli.atomic import replace_file  # not on the TAB path, which only reads
 
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink(missing_ok=True)
+    # A cache that cannot be written only means no completion; losing it to a crash, the same.
+    with contextlib.suppress(OSError, ValueError):
+        replace_file(cache_path(), text.encode("utf-8", errors="replace"), sync=False)
