@@ -20,6 +20,7 @@ from keyring.backend import KeyringBackend
 from aitasker_cli import client, render
 from aitasker_cli.cli.main import main
 from tests.homes import Snapshot, changes, home_variables, snapshot
+from tests.loopback import LoopbackApi, serve
 
 API = "https://api.aitasker.co"
 TOKEN = "aitk_test_s3cr3tT0kenValue0123456789"
@@ -257,3 +258,12 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return result
 
     return invoke
+
+
+@pytest.fixture
+def verifying_api() -> Iterator[LoopbackApi]:
+    """A loopback API that accepts any token (the check route) and knows AGENT_ID."""
+    with serve() as api:
+        api.reply("GET", "/api/v1/workspaces", 200, [])
+        api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent())
+        yield api

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -56,8 +56,16 @@ def _scratch() -> str:
     return folder
 
 
-def aitasker(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """Run the installed script; fails the test if any output shows a token."""
+def aitasker(
+    *argv: str,
+    env: dict[str, str],
+    stdin: str = "",
+    preexec_fn: Callable[[], object] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed script; fails the test if any output shows a token.
+
+    `preexec_fn` runs in the child before the script, e.g. to set a resource limit.
+    """
     completed = subprocess.run(
         [installed_script(), *argv],
         input=stdin,
@@ -66,6 +74,7 @@ def aitasker(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.Com
         env=env,
         timeout=120,
         check=False,
+        preexec_fn=preexec_fn,
     )
     for secret in SECRETS:
         assert secret not in completed.stdout + completed.stderr

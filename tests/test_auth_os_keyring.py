@@ -13,20 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGENT_ID, TOKEN, agent
-from tests.loopback import LoopbackApi, serve
+from tests.conftest import AGENT_ID, TOKEN
+from tests.loopback import LoopbackApi
 from tests.processes import aitasker, clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
-
-
-@pytest.fixture
-def loopback() -> Iterator[LoopbackApi]:
-    with serve() as api:
-        api.reply("GET", "/api/v1/workspaces", 200, [])
-        api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent())
-        yield api
 
 
 @pytest.fixture
@@ -100,11 +92,11 @@ def _wait_until_usable(env: dict[str, str]) -> None:
 
 
 def test_login_use_status_logout_with_the_secret_service(
-    secret_service: dict[str, str], loopback: LoopbackApi, tmp_path: Path
+    secret_service: dict[str, str], verifying_api: LoopbackApi, tmp_path: Path
 ) -> None:
     env = {
         **secret_service,
-        "AITASKER_API_URL": loopback.url,
+        "AITASKER_API_URL": verifying_api.url,
         "AITASKER_CONFIG_DIR": str(tmp_path / "config"),
     }
 
@@ -117,7 +109,7 @@ def test_login_use_status_logout_with_the_secret_service(
     assert login.returncode == 0, login.stderr
     assert "OS keyring (SecretService Keyring)" in login.stderr
     assert shown.stdout == f"{AGENT_ID}\n"
-    assert loopback.requests[-1][2]["Authorization"] == f"Bearer {TOKEN}"
+    assert verifying_api.requests[-1][2]["Authorization"] == f"Bearer {TOKEN}"
     assert '"source": "keyring"' in status.stdout and "SecretService" in status.stdout
     assert logout.returncode == 0 and "removed the token" in logout.stderr
     assert after.returncode == 4
@@ -126,14 +118,14 @@ def test_login_use_status_logout_with_the_secret_service(
 
 
 @pytest.fixture
-def hanging_env(tmp_path: Path, loopback: LoopbackApi) -> dict[str, str]:
+def hanging_env(tmp_path: Path, verifying_api: LoopbackApi) -> dict[str, str]:
     """The installed CLI's environment with a keyring that never answers, and touches
     tmp_path/touched when it is consulted."""
     return clean_env(
         PYTHON_KEYRING_BACKEND="tests.hanging_backend.HangingKeyring",
         PYTHONPATH=str(ROOT),
         HANGING_KEYRING_MARKER=str(tmp_path / "touched"),
-        AITASKER_API_URL=loopback.url,
+        AITASKER_API_URL=verifying_api.url,
         AITASKER_CONFIG_DIR=str(tmp_path / "c"),
     )
 

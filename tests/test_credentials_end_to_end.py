@@ -7,25 +7,15 @@ import json
 import resource
 import signal
 import stat
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGENT_ID, TOKEN, agent
-from tests.loopback import LoopbackApi, serve
-from tests.processes import aitasker, clean_env, installed_script
+from tests.conftest import AGENT_ID, TOKEN
+from tests.loopback import LoopbackApi
+from tests.processes import aitasker, clean_env
 
 USER, PASSWORD = "alice", "hunter2pw"
-
-
-@pytest.fixture
-def loopback() -> Iterator[LoopbackApi]:
-    with serve() as api:
-        api.reply("GET", "/api/v1/workspaces", 200, [])
-        api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent())
-        yield api
 
 
 @pytest.fixture
@@ -38,9 +28,9 @@ def with_credentials(url: str) -> str:
 
 
 def test_a_password_in_the_api_url_is_refused_before_anything_is_sent(
-    loopback: LoopbackApi, env: dict[str, str]
+    verifying_api: LoopbackApi, env: dict[str, str]
 ) -> None:
-    url = with_credentials(loopback.url)
+    url = with_credentials(verifying_api.url)
 
     by_flag = aitasker(
         "agents", "show", AGENT_ID, "--api-url", url, env={**env, "AITASKER_TOKEN": TOKEN}
@@ -56,19 +46,19 @@ def test_a_password_in_the_api_url_is_refused_before_anything_is_sent(
         assert "user name or password" in completed.stderr
         assert USER not in completed.stderr and PASSWORD not in completed.stderr
         assert completed.stdout == ""
-    assert loopback.requests == []
+    assert verifying_api.requests == []
     assert not (Path(env["AITASKER_CONFIG_DIR"]) / "credentials.json").exists()
 
 
 def test_a_credentials_file_others_can_read_is_refused(
-    loopback: LoopbackApi, env: dict[str, str]
+    verifying_api: LoopbackApi, env: dict[str, str]
 ) -> None:
-    env = {**env, "AITASKER_API_URL": loopback.url}
+    env = {**env, "AITASKER_API_URL": verifying_api.url}
     login = aitasker("auth", "login", "--with-token", "--insecure-storage", env=env, stdin=TOKEN)
     path = Path(env["AITASKER_CONFIG_DIR"]) / "credentials.json"
     assert login.returncode == 0, login.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    requests_after_login = len(loopback.requests)
+    requests_after_login = len(verifying_api.requests)
     path.chmod(0o644)
 
     shown = aitasker("agents", "show", AGENT_ID, env=env)
@@ -76,7 +66,7 @@ def test_a_credentials_file_others_can_read_is_refused(
 
     assert shown.returncode == 4
     assert f"chmod 600 {path}" in shown.stderr and "0644" in shown.stderr
-    assert len(loopback.requests) == requests_after_login  # the token was not sent
+    assert len(verifying_api.requests) == requests_after_login  # the token was not sent
     assert doctor.returncode == 4
     checks = {check["check"]: check for check in json.loads(doctor.stdout)}
     assert checks["credentials"]["status"] == "fail"
@@ -88,11 +78,11 @@ def test_a_credentials_file_others_can_read_is_refused(
 
 
 def test_a_mistyped_profile_sends_nothing(
-    loopback: LoopbackApi, env: dict[str, str], tmp_path: Path
+    verifying_api: LoopbackApi, env: dict[str, str], tmp_path: Path
 ) -> None:
     config = tmp_path / "config" / "config.toml"
     config.parent.mkdir(parents=True)
-    config.write_text(f'[profiles.staging]\napi_url = "{loopback.url}"\n')
+    config.write_text(f'[profiles.staging]\napi_url = "{verifying_api.url}"\n')
     env = {**env, "AITASKER_TOKEN": TOKEN}
 
     mistyped = aitasker("agents", "show", AGENT_ID, "--profile", "stagin", env=env)
@@ -101,16 +91,16 @@ def test_a_mistyped_profile_sends_nothing(
     assert mistyped.returncode == 2
     assert "no profile 'stagin'" in mistyped.stderr and "default, staging" in mistyped.stderr
     assert known.returncode == 0, known.stderr
-    assert len(loopback.requests) == 1
+    assert len(verifying_api.requests) == 1
 
 
 def test_doctor_fails_a_refused_api_url_as_the_url_and_a_broken_config_as_the_config(
-    loopback: LoopbackApi, env: dict[str, str], tmp_path: Path
+    verifying_api: LoopbackApi, env: dict[str, str], tmp_path: Path
 ) -> None:
     env = {**env, "AITASKER_TOKEN": TOKEN}
     by_flag = aitasker("doctor", "-o", "json", "--api-url", "http://example.com", env=env)
     with_password = aitasker(
-        "doctor", "-o", "json", env={**env, "AITASKER_API_URL": with_credentials(loopback.url)}
+        "doctor", "-o", "json", env={**env, "AITASKER_API_URL": with_credentials(verifying_api.url)}
     )
     config = tmp_path / "config" / "config.toml"
     config.parent.mkdir(parents=True)
@@ -130,7 +120,7 @@ def test_doctor_fails_a_refused_api_url_as_the_url_and_a_broken_config_as_the_co
     checks = {check["check"]: check for check in json.loads(broken.stdout)}
     assert checks["config"]["status"] == "fail" and str(config) in checks["config"]["detail"]
     assert "api_url" not in checks
-    assert loopback.requests == []
+    assert verifying_api.requests == []
 
 
 def _no_bigger_files_than_zero_bytes() -> None:
@@ -145,14 +135,14 @@ def test_a_credentials_file_that_cannot_be_written_is_exit_10_and_leaves_nothing
     folder = tmp_path / "config"
     folder.mkdir()
 
-    completed = subprocess.run(
-        [installed_script(), "auth", "login", "--with-token", "--no-verify", "--insecure-storage"],
-        input=TOKEN,
-        capture_output=True,
-        text=True,
+    completed = aitasker(
+        "auth",
+        "login",
+        "--with-token",
+        "--no-verify",
+        "--insecure-storage",
         env=env,
-        timeout=60,
-        check=False,
+        stdin=TOKEN,
         preexec_fn=_no_bigger_files_than_zero_bytes,
     )
 
