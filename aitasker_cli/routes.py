@@ -56,6 +56,11 @@ def parse_id(value: str, noun: str) -> str:
         shown = f"'{value}'" if value else "an empty value"
         raise UsageError(
             f"{shown} is not a valid {noun} ID",
-            hint=f"A {noun} ID is a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.",
+            hint=f"{_article(noun)} {noun} ID is a UUID such as "
+            "3c90c3cc-0d44-4b50-8888-8dd25736052a.",
         )
     return candidate.lower()
+
+
+def _article(noun: str) -> str:
+    return "An" if noun[:1].lower() in "aeiou" else "A"
