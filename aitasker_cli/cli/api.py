@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import typer
 from aitasker_cli.cli.options import Common, api_command
 from aitasker_cli.cli.session import connect
 from aitasker_cli.errors import UsageError
+from aitasker_cli.output.formats import Output, OutputFormat
 
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 """An HTTP method or header name (RFC 9110, section 5.6.2)."""
@@ -76,9 +78,14 @@ def command(
     input_file: InputOpt = None,
     paginate: PaginateOpt = False,
 ) -> None:
-    """Call any API path with your token and print the response body (JSON)."""
+    """Call any API path with your token and print the response body (JSON).
+
+    -o json (the default, whatever format is set elsewhere) or -o ndjson (one line per
+    item of an array); --fields keeps those keys (a.b for nested) of each object.
+    """
     from aitasker_cli import render
 
+    explicit = _explicit_format(common)
     values = {**_fields(field or [], typed=False), **_fields(typed_field or [], typed=True)}
     body = _read_body(input_file)
     verb = _method(method or ("POST" if body is not None else "GET"))
@@ -88,16 +95,92 @@ def command(
         raise UsageError("--paginate follows pages of a GET list", hint="Drop -X, or --paginate.")
     headers = _headers(header)
     with connect(common) as session:
+        inherited = session.output.format
+        chosen = explicit or (inherited if inherited in JSON_FORMATS else OutputFormat.json)
+        output = Output(chosen, session.output.fields, session.output.color)
         target, query = _target(path, session.settings.api_url)
         query += [(key, _as_query(value)) for key, value in values.items()]
         params = tuple(query)
         if paginate:
             pages = session.client.request_pages(target, params=params, headers=headers)
-            render.json_pages(pages, session.output)
+            render.json_pages(([_projected(i, output.fields) for i in p] for p in pages), output)
+            return
+        reply = session.client.request(verb, target, params=params, body=body, headers=headers)
+        if isinstance(reply, str):
+            if output.fields is not None:
+                raise UsageError(
+                    "the response is text, not JSON, so --fields has no keys to select",
+                    hint="Run it again without --fields to see the text.",
+                )
+            if explicit is not None:
+                render.warning(f"the response is text, not JSON; shown as sent, not as {chosen}.")
+            render.response_body(reply)
+        elif chosen is OutputFormat.ndjson:
+            items = reply if isinstance(reply, list) else [reply]
+            render.json_pages([[_projected(item, output.fields) for item in items]], output)
+        elif isinstance(reply, list):
+            render.response_body([_projected(item, output.fields) for item in reply])
         else:
-            render.response_body(
-                session.client.request(verb, target, params=params, body=body, headers=headers)
-            )
+            render.response_body(_projected(reply, output.fields))
+
+
+JSON_FORMATS = (OutputFormat.json, OutputFormat.ndjson)
+OUTPUT_ENV = "AITASKER_OUTPUT"
+"""The formats `api` writes; the response is JSON, and any other would have to guess columns."""
+
+
+def _explicit_format(common: Common) -> OutputFormat | None:
+    """The -o given on the command line (JSON or NDJSON), or None if it came from elsewhere.
+
+    A format from AITASKER_OUTPUT, the profile or the default for a pipe was chosen for the
+    other commands' tables, so `api` keeps writing JSON then: `aitasker api ... | jq` works.
+    One typed here is a request, and one that `api` cannot honour is a usage error (exit 2).
+    """
+    given = common.output
+    # `common.output` is set by the flag or by the env var; the flag wins when both are set.
+    # When they name the same format, the user asked for nothing the env had not: inherited.
+    if given is None or os.environ.get(OUTPUT_ENV, "").strip() == given.value:
+        return None
+    if given not in JSON_FORMATS:
+        raise UsageError(
+            f"api writes the response as JSON; -o {given.value} is not available here",
+            hint="Use -o json or -o ndjson, and --fields a,b to keep some keys.",
+        )
+    return given
+
+
+def _projected(item: Any, fields: tuple[str, ...] | None) -> Any:
+    """The keys of `fields` from a JSON object (null where absent), nested for a.b paths."""
+    if fields is None:
+        return item
+    if not isinstance(item, dict):
+        raise UsageError(
+            f"--fields selects keys of JSON objects, but the response holds {_json_kind(item)}",
+            hint="Run it again without --fields.",
+        )
+    from aitasker_cli.output.cells import lookup
+
+    projected: dict[str, Any] = {}
+    for field in fields:
+        *parents, leaf = field.split(".")
+        target = projected
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = lookup(item, field)
+    return projected
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, for a sentence: "an array", "a string", ..."""
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
 
 
 def _target(path: str, api_url: str) -> tuple[str, QueryPairs]:

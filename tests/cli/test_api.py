@@ -331,3 +331,120 @@ def test_paginate_sends_repeated_query_keys_on_every_page(
 
     assert result.exit_code == 0, result.stderr
     assert route.calls[0].request.url.params.get_list("id") == ["1", "2"]
+
+
+def test_fields_keep_dotted_keys_of_an_object_and_of_each_item(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get(AGENTS).mock(return_value=httpx.Response(200, json=[agent(), agent(id=uuid_n(2))]))
+    api.get(f"{AGENTS}/{uuid_n(1)}").mock(return_value=httpx.Response(200, json=agent()))
+
+    listed = run("api", AGENTS, "--fields", "id,workspace.name,missing")
+    one = run("api", f"{AGENTS}/{uuid_n(1)}", "--fields", "status")
+
+    assert listed.json() == [
+        {"id": a, "workspace": {"name": "Maya's workspace"}, "missing": None}
+        for a in (agent()["id"], uuid_n(2))
+    ]
+    assert one.json() == {"status": "active"}
+
+
+def test_ndjson_writes_one_object_a_line(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENTS).mock(return_value=httpx.Response(200, json=[agent(), agent(id=uuid_n(2))]))
+    api.get(f"{AGENTS}/{uuid_n(1)}").mock(return_value=httpx.Response(200, json=agent()))
+
+    listed = run("api", AGENTS, "-o", "ndjson", "--fields", "id")
+    one = run("api", f"{AGENTS}/{uuid_n(1)}", "-o", "ndjson")
+
+    assert listed.stdout == f'{{"id":"{agent()["id"]}"}}\n{{"id":"{uuid_n(2)}"}}\n'
+    assert one.stdout.count("\n") == 1 and json.loads(one.stdout) == agent()
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "id", "markdown"])
+def test_another_format_on_the_command_line_is_a_usage_error(
+    run: Any, api: respx.MockRouter, logged_in: str, fmt: str
+) -> None:
+    route = api.get(AGENTS).mock(return_value=httpx.Response(200, json=[agent()]))
+
+    after = run("api", AGENTS, "-o", fmt)
+    before = run("-o", fmt, "api", AGENTS)
+
+    for result in (after, before):
+        assert result.exit_code == 2 and result.stdout == ""
+        assert f"-o {fmt} is not available" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not route.calls  # refused before anything is sent
+
+
+@pytest.mark.parametrize("inherited", ["table", "csv", "tsv", "id", "markdown"])
+def test_a_format_from_the_environment_or_profile_means_json(
+    run: Any,
+    api: respx.MockRouter,
+    logged_in: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    inherited: str,
+) -> None:
+    api.get(AGENTS).mock(return_value=httpx.Response(200, json=[agent()]))
+
+    monkeypatch.setenv("AITASKER_OUTPUT", inherited)
+    from_env = run("api", AGENTS, "--fields", "id")
+    same_as_env = run("api", AGENTS, "-o", inherited, "--fields", "id")
+    monkeypatch.delenv("AITASKER_OUTPUT")
+    (tmp_path / "config").mkdir(exist_ok=True)
+    config = tmp_path / "config" / "config.toml"
+    config.write_text(f'[profiles.default]\noutput = "{inherited}"\n')
+    from_profile = run("api", AGENTS)
+    monkeypatch.setenv("AITASKER_OUTPUT", "json")
+    flag_over_env = run("api", AGENTS, "-o", inherited)
+
+    assert from_env.exit_code == same_as_env.exit_code == 0
+    assert from_env.json() == same_as_env.json() == [{"id": agent()["id"]}]
+    assert from_profile.exit_code == 0 and from_profile.json() == [agent()]
+    assert flag_over_env.exit_code == 2  # a flag that differs from the env var was typed
+
+
+def test_paginate_with_fields_projects_each_item(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    fleet = [agent(id=uuid_n(n)) for n in range(1, 4)]
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        return httpx.Response(200, json=fleet[offset : offset + limit])
+
+    api.get(AGENTS).mock(side_effect=pages)
+
+    collected = run("api", AGENTS, "--paginate", "-f", "limit=2", "--fields", "id,status")
+    streamed = run("api", AGENTS, "--paginate", "-o", "ndjson", "--fields", "id")
+
+    assert collected.json() == [{"id": a["id"], "status": "active"} for a in fleet]
+    assert [json.loads(line) for line in streamed.stdout.splitlines()] == [
+        {"id": a["id"]} for a in fleet
+    ]
+
+
+def test_fields_on_a_text_or_non_object_response_is_a_usage_error(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get("/robots.txt").mock(return_value=httpx.Response(200, text="User-agent: *\n"))
+    api.get("/api/v1/numbers").mock(return_value=httpx.Response(200, json=[1, 2]))
+
+    text = run("api", "/robots.txt", "--fields", "id")
+    numbers = run("api", "/api/v1/numbers", "--fields", "id")
+
+    assert text.exit_code == numbers.exit_code == 2
+    assert text.stdout == numbers.stdout == ""
+    assert "the response is text, not JSON" in text.stderr
+    assert "holds a number" in numbers.stderr
+
+
+def test_an_explicit_json_format_on_text_says_it_is_shown_as_sent(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get("/robots.txt").mock(return_value=httpx.Response(200, text="User-agent: *\n"))
+
+    result = run("api", "/robots.txt", "-o", "json")
+
+    assert result.exit_code == 0 and result.stdout == "User-agent: *\n"
+    assert "not JSON" in result.stderr
