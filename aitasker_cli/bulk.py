@@ -7,6 +7,7 @@ a time, never queued up front.
 
 from __future__ import annotations
 
+import itertools
 import json
 import queue
 import threading
@@ -20,18 +21,29 @@ from aitasker_cli.routes import parse_id
 SHOWN_PROBLEMS = 5
 LONGEST_LINE = 4096
 """No input line that holds an ID (or an -o ndjson object) is longer; a longer one is bad."""
+LARGEST_ARRAY = 64 * 1024 * 1024
+"""A JSON array on stdin (what `-o json` writes) is read whole, but never more than this."""
 KEPT_MESSAGE = 2000
 """Of a failure's message, what is kept; what is shown is shorter still (render cuts it)."""
 _POLL_SECONDS = 0.1
 """How often the main thread wakes while waiting for results, so signals act at once."""
 
 
-def read_ids(arguments: Sequence[str], lines: Iterable[str] | None) -> list[str]:
-    """The agent IDs from arguments and stdin lines, checked, in order, each once.
+@dataclass(frozen=True)
+class JsonArray:
+    """Stdin that was one JSON array (what `-o json` writes): its items, read whole."""
 
-    Blank lines and `#` comments are skipped; a line may also be a JSON object with an `id`
-    (what `-o ndjson` writes). One malformed entry stops everything before anything is sent.
-    Input is checked as it is read: only the IDs and the first few problems are kept.
+    items: list[Any]
+
+
+def read_ids(arguments: Sequence[str], lines: Iterable[str] | JsonArray | None) -> list[str]:
+    """The agent IDs from arguments and stdin, checked, in order, each once.
+
+    Blank lines and `#` comments are skipped; a line may be a bare ID, a TSV or CSV row whose
+    first field is the ID (a CSV header `id,...` is skipped), or a JSON object with an `id`
+    (what `-o ndjson` writes); a JSON array's items are objects with an `id`. One malformed
+    entry stops everything before anything is sent. Lines are checked as they are read: only
+    the IDs and the first few problems are kept.
     """
     found: dict[str, None] = {}
     problems: list[str] = []
@@ -48,23 +60,44 @@ def read_ids(arguments: Sequence[str], lines: Iterable[str] | None) -> list[str]
 
     for number, value in enumerate(arguments, 1):
         take(f"argument {number}", value)
-    for number, line in enumerate(lines or (), 1):
-        text = line.strip()
-        if len(text) > LONGEST_LINE:
-            take(f"line {number}", f"(too long: over {LONGEST_LINE} characters)")
-        elif text and not text.startswith("#"):
-            take(f"line {number}", _id_of(text))
+    if isinstance(lines, JsonArray):
+        for number, item in enumerate(lines.items, 1):
+            take(f"item {number}", _id_in(item))
+    else:
+        for number, line in enumerate(lines or (), 1):
+            text = line.strip()
+            if len(text) > LONGEST_LINE:
+                take(f"line {number}", f"(too long: over {LONGEST_LINE} characters)")
+            elif text and not text.startswith("#"):
+                identifier = _id_of(text)
+                if identifier is not None:
+                    take(f"line {number}", identifier)
     if count:
         more = f" (and {count - len(problems)} more)" if count > len(problems) else ""
         raise UsageError(
             f"{count} input(s) are not agent IDs, so nothing was sent: "
             + "; ".join(problems)
             + more,
-            hint='Give one UUID per line (-o id writes them), or one JSON object with an "id".',
+            hint="Pipe `aitasker agents list -o id` (one UUID a line); TSV or CSV rows whose "
+            "first field is the ID, -o ndjson objects and a -o json array also work.",
         )
     if not found:
         raise UsageError("no agent IDs given", hint="Pass AGENT_ID arguments, or --stdin.")
     return list(found)
+
+
+def read_stdin(stream: Any) -> Iterable[str] | JsonArray:
+    """What `--stdin` reads: the items of one JSON array if stdin starts with `[`, else lines.
+
+    Lines come as a stream (see stdin_lines); an array is read whole, at most LARGEST_ARRAY.
+    """
+    blanks = 0
+    while (first := stream.readline(LONGEST_LINE + 2)) and not first.strip():
+        blanks += 1  # counted, not kept: endless blank input must not fill memory
+    if first.lstrip().startswith("["):
+        return _json_array(first + stream.read(LARGEST_ARRAY + 1 - len(first)))
+    head = [_whole_line(stream, first)] if first else []
+    return itertools.chain(itertools.repeat("", blanks), head, stdin_lines(stream))
 
 
 def stdin_lines(stream: Any) -> Iterator[str]:
@@ -73,25 +106,72 @@ def stdin_lines(stream: Any) -> Iterator[str]:
     A line longer than the bound comes out as one over-long piece (which read_ids rejects);
     the rest of it is skipped.
     """
-    while True:
-        line = stream.readline(LONGEST_LINE + 2)
-        if not line:
-            return
-        if len(line) > LONGEST_LINE and not line.endswith("\n"):
-            while (rest := stream.readline(LONGEST_LINE)) and not rest.endswith("\n"):
-                pass
-        yield line
+    while line := stream.readline(LONGEST_LINE + 2):
+        yield _whole_line(stream, line)
 
 
-def _id_of(line: str) -> str:
-    if not line.startswith("{"):
-        return line
+def _whole_line(stream: Any, line: str) -> str:
+    """`line`, having skipped the rest of it on `stream` if it was cut at the bound."""
+    if len(line) > LONGEST_LINE and not line.endswith("\n"):
+        while (rest := stream.readline(LONGEST_LINE)) and not rest.endswith("\n"):
+            pass
+    return line
+
+
+def _json_array(text: str) -> JsonArray:
+    hint = "Pipe `aitasker agents list -o json` unchanged, or use -o id (one UUID a line)."
+    if len(text) > LARGEST_ARRAY:
+        raise UsageError(
+            f"the JSON array on stdin is over {LARGEST_ARRAY // (1024 * 1024)} MiB, "
+            "so nothing was sent",
+            hint="Use -o id or -o ndjson, which are read line by line.",
+        )
     try:
-        value = json.loads(line)
+        value = json.loads(text)
+    except RecursionError:
+        raise UsageError(
+            "the JSON on stdin is nested too deeply, so nothing was sent", hint=hint
+        ) from None
+    except ValueError as exc:
+        raise UsageError(
+            f"stdin starts with '[' but is not valid JSON ({exc}), so nothing was sent",
+            hint=hint,
+        ) from None
+    if not isinstance(value, list):  # pragma: no cover - text starting with [ parses to a list
+        raise UsageError("stdin is not a JSON array, so nothing was sent", hint=hint)
+    return JsonArray(value)
+
+
+def _id_in(item: Any) -> str:
+    """The `id` of one JSON array item, or a short text of the item (which read_ids rejects)."""
+    identifier = item.get("id") if isinstance(item, dict) else None
+    if isinstance(identifier, str):
+        return identifier
+    try:
+        return json.dumps(item)[:80]
     except (ValueError, RecursionError):
-        return line
-    identifier = value.get("id") if isinstance(value, dict) else None
-    return identifier if isinstance(identifier, str) else line
+        return repr(type(item))
+
+
+def _id_of(line: str) -> str | None:
+    """The ID a line gives: the `id` of a JSON object, a TSV/CSV row's first field, or the line.
+
+    None for a CSV header row (`id,...`), which is skipped.
+    """
+    if line.startswith("{"):
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError):
+            return line
+        identifier = value.get("id") if isinstance(value, dict) else None
+        return identifier if isinstance(identifier, str) else line
+    for separator in ("\t", ","):
+        if separator in line:
+            first = line.split(separator, 1)[0].strip()
+            if separator == "," and first.lower() == "id":
+                return None
+            return first.strip('"') or line
+    return line
 
 
 @dataclass(frozen=True)

@@ -157,3 +157,81 @@ def test_a_failure_keeps_no_exception_or_traceback() -> None:
 
     assert outcome.failure == bulk.Failure(404, 3, "x" * bulk.KEPT_MESSAGE)
     assert not any(isinstance(value, BaseException) for value in vars(outcome).values())
+
+
+def test_tsv_and_csv_rows_give_their_first_field_and_a_csv_header_is_skipped() -> None:
+    text = (
+        f"{uuid_n(1)}\tMaya – Sales\tsales\tactive\n"
+        "id,display_name,status\r\n"
+        f'{uuid_n(2)},"Łukasz, Support",active\r\n'
+        f"{uuid_n(3)}\n"
+    )
+
+    assert bulk.read_ids([], bulk.read_stdin(io.StringIO(text))) == [
+        uuid_n(1),
+        uuid_n(2),
+        uuid_n(3),
+    ]
+
+
+def test_a_row_whose_first_field_is_not_an_id_rejects_everything() -> None:
+    with pytest.raises(UsageError, match=r"line 2: 'Maya'") as caught:
+        bulk.read_ids([], bulk.read_stdin(io.StringIO(f"{uuid_n(1)}\nMaya\t{uuid_n(2)}\n")))
+
+    assert "-o id" in (caught.value.hint or "")
+
+
+def test_a_json_array_over_many_lines_gives_each_items_id() -> None:
+    items = [{"id": uuid_n(1), "status": "active"}, {"id": uuid_n(2), "config": {"a": [1]}}]
+    text = "\n\n" + json.dumps(items, indent=2) + "\n"
+
+    assert bulk.read_ids([uuid_n(3)], bulk.read_stdin(io.StringIO(text))) == [
+        uuid_n(3),
+        uuid_n(1),
+        uuid_n(2),
+    ]
+
+
+def test_a_compact_json_array_longer_than_a_line_is_read_whole() -> None:
+    items = [{"id": uuid_n(n), "note": "x" * 100} for n in range(200)]
+
+    ids = bulk.read_ids([], bulk.read_stdin(io.StringIO(json.dumps(items))))
+
+    assert ids == [uuid_n(n) for n in range(200)]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (f'[{{"id": "{uuid_n(1)}"}}, {{"name": "no id"}}]', "item 2"),
+        (f'[{{"id": "{uuid_n(1)}"}}, "{uuid_n(2)}x"]', "item 2"),
+        (f'[{{"id": "{uuid_n(1)}"}}, ', "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_bad_json_array_sends_nothing(text: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=problem) as caught:
+        bulk.read_ids([], bulk.read_stdin(io.StringIO(text)))
+
+    assert "nothing was sent" in caught.value.message
+
+
+def test_a_json_array_over_the_cap_is_refused_without_parsing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bulk, "LARGEST_ARRAY", 1000)
+    text = json.dumps([{"id": uuid_n(n)} for n in range(100)])
+
+    with pytest.raises(UsageError, match="over"):
+        bulk.read_stdin(io.StringIO(text))
+
+
+def test_line_input_after_blank_lines_is_still_a_stream() -> None:
+    """Only the first non-blank line is looked at before the lines stream on."""
+    junk = io.StringIO("\n" * 1000 + "ab\n" * 200_000 + uuid_n(1) + "\n")
+
+    lines = bulk.read_stdin(junk)
+
+    assert not isinstance(lines, (list, bulk.JsonArray))
+    with pytest.raises(UsageError, match=r"^200000 input\(s\)"):
+        bulk.read_ids([], lines)

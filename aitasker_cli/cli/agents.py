@@ -42,7 +42,11 @@ AgentIdsArg = Annotated[
 ]
 StdinOpt = Annotated[
     bool,
-    typer.Option("--stdin", help="Also read IDs from stdin, one a line (or -o ndjson objects)."),
+    typer.Option(
+        "--stdin",
+        help="Also read IDs from stdin: one a line, or what `agents list` prints (tsv, csv, "
+        "ndjson, json).",
+    ),
 ]
 WaitOpt = Annotated[
     bool, typer.Option("--wait", help="Wait until each agent has reached the new status.")
@@ -130,7 +134,7 @@ def change_status(
         raise UsageError(f"nothing to {action.name}", hint="Pass AGENT_ID arguments, or --stdin.")
     if stdin and sys.stdin is not None and sys.stdin.isatty():
         render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
-    ids = bulk.read_ids(agent_ids, bulk.stdin_lines(sys.stdin) if stdin else None)
+    ids = bulk.read_ids(agent_ids, bulk.read_stdin(sys.stdin) if stdin else None)
     results = render.BulkResults(views.AGENTS, session.output, ids)
     with render.progress(len(ids), f"{action.name} agents", session.output) as step:
 
