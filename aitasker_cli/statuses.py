@@ -6,6 +6,7 @@ as the server sent it, never refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 
 
@@ -39,3 +40,32 @@ class TaskStatus(Status):
     completed = "completed"
     failed = "failed"
     rejected = "rejected"
+
+
+def names(statuses: type[Status]) -> list[str]:
+    """The known values, in the order they are declared."""
+    return [status.value for status in statuses]
+
+
+def status_help(statuses: type[Status], noun: str) -> str:
+    """The help of a `--status` option: what it filters and the values known for `noun`."""
+    return f"Only {noun} in this status: {', '.join(names(statuses))}."
+
+
+def completer(statuses: type[Status]) -> Callable[[str], list[str]]:
+    """A completion callback offering the known values that start with what was typed."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [name for name in names(statuses) if name.startswith(incomplete)]
+
+    return complete
+
+
+def unknown(value: str | None, statuses: type[Status], noun: str) -> str | None:
+    """A warning for a value outside the known ones (it is still sent: the API may know it)."""
+    if value is None or value in names(statuses):
+        return None
+    return (
+        f"'{value}' is not a known {noun} status (known: {', '.join(names(statuses))}); "
+        "sent to the API as given."
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Iterable, Iterator
+from typing import Annotated, Any
 
 import typer
 
@@ -14,7 +14,6 @@ from aitasker_cli.cli.options import (
     AllOpt,
     Common,
     LimitOpt,
-    StatusOpt,
     api_command,
     cached_ids,
     finite_seconds,
@@ -22,6 +21,7 @@ from aitasker_cli.cli.options import (
 )
 from aitasker_cli.cli.session import Session, connect
 from aitasker_cli.errors import PartialFailure, UsageError
+from aitasker_cli.statuses import AgentStatus, completer, status_help
 
 AgentIdArg = Annotated[
     str,
@@ -38,6 +38,15 @@ AgentIdsArg = Annotated[
         help="One or more hired agents' IDs (UUIDs).",
         show_default=False,
         autocompletion=cached_ids("agents"),
+    ),
+]
+AgentStatusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help=status_help(AgentStatus, "agents"),
+        autocompletion=completer(AgentStatus),
     ),
 ]
 StdinOpt = Annotated[
@@ -76,14 +85,56 @@ ConcurrencyOpt = Annotated[
 
 @api_command
 def list_agents(
-    common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
+    common: Common,
+    status: AgentStatusOpt = None,
+    limit: LimitOpt = None,
+    all_pages: AllOpt = False,
 ) -> None:
     """List your hired agents."""
-    from aitasker_cli import cache, render
+    from aitasker_cli import cache, render, statuses
 
+    if warning := statuses.unknown(status, AgentStatus, "agent"):
+        render.warning(warning)
     with connect(common) as session:
-        agents = session.client.list_agents(status=status, limit=page_limit(limit, all_pages))
+        agents = Listing(
+            lambda n: session.client.list_agents(status=status, limit=n),
+            page_limit(limit, all_pages),
+        )
         render.show_many(cache.remembering("agents", agents), views.AGENTS, session.output)
+        agents.tell_if_cut("agent")
+
+
+class Listing:
+    """At most `limit` items of a listing; on a terminal, it finds out whether more exist.
+
+    Only when a person can read the notice (stderr is a terminal) is one more item asked for
+    than is shown, so scripts send the same requests as ever.
+    """
+
+    def __init__(self, fetch: Callable[[int | None], Iterable[Any]], limit: int | None) -> None:
+        from aitasker_cli.output import sink
+
+        self._limit = limit
+        self._probing = limit is not None and sink.is_terminal(sys.stderr)
+        self._fetch = fetch
+        self.more = False
+        """Whether an item beyond the limit exists (known only after iterating)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        wanted = self._limit + 1 if self._limit is not None and self._probing else self._limit
+        for shown, item in enumerate(self._fetch(wanted)):
+            if shown == self._limit:
+                self.more = True
+                return
+            yield item
+
+    def tell_if_cut(self, noun: str) -> None:
+        """Say on stderr that the listing was cut, if more items exist (`noun` singular)."""
+        if self.more and self._limit is not None:
+            from aitasker_cli import render
+
+            shown = f"{self._limit} {noun}" + ("" if self._limit == 1 else "s")
+            render.message(f"Showing {shown}; more exist: use --all or --limit N")
 
 
 @api_command
@@ -128,7 +179,9 @@ def change_status(
 
     perform = performer(session.client, action, wait_timeout)
     if len(agent_ids) == 1 and not stdin:
-        render.show(perform(agent_ids[0]), views.AGENTS, session.output)
+        agent = perform(agent_ids[0])
+        render.show(agent, views.AGENTS, session.output)
+        _tell_done(action, agent, agent_ids[0])
         return
     if not agent_ids and not stdin:
         raise UsageError(f"nothing to {action.name}", hint="Pass AGENT_ID arguments, or --stdin.")
@@ -150,6 +203,18 @@ def change_status(
     if failed:
         raise PartialFailure(summary, hint="Each failed item's result says why.")
     render.message(summary + ".")
+
+
+def _tell_done(action: Action, agent: Any, agent_id: str) -> None:
+    """`Paused Maya (1888df20)` on stderr, for a person watching (stdout is data)."""
+    from aitasker_cli import render
+    from aitasker_cli.output import sink
+
+    if not sink.is_terminal(sys.stderr):
+        return
+    name = getattr(agent, "display_name", None) or getattr(agent, "persona_name", None)
+    short = str(getattr(agent, "id", None) or agent_id)[:8]
+    render.message(f"{action.done} {name} ({short})" if name else f"{action.done} agent {short}")
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

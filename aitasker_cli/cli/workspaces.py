@@ -12,12 +12,12 @@ from aitasker_cli.cli.options import (
     AllOpt,
     Common,
     LimitOpt,
-    StatusOpt,
     api_command,
     cached_ids,
     page_limit,
 )
 from aitasker_cli.cli.session import connect
+from aitasker_cli.statuses import TaskStatus, WorkspaceStatus, completer, status_help
 
 WorkspaceIdArg = Annotated[
     str,
@@ -28,18 +28,46 @@ WorkspaceIdArg = Annotated[
     ),
 ]
 
+WorkspaceStatusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help=status_help(WorkspaceStatus, "workspaces"),
+        autocompletion=completer(WorkspaceStatus),
+    ),
+]
+TaskStatusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help=status_help(TaskStatus, "tasks"),
+        autocompletion=completer(TaskStatus),
+    ),
+]
+
 
 @api_command
 def list_workspaces(
-    common: Common, status: StatusOpt = None, limit: LimitOpt = None, all_pages: AllOpt = False
+    common: Common,
+    status: WorkspaceStatusOpt = None,
+    limit: LimitOpt = None,
+    all_pages: AllOpt = False,
 ) -> None:
     """List your workspaces."""
-    from aitasker_cli import cache, render
+    from aitasker_cli import cache, render, statuses
+    from aitasker_cli.cli.agents import Listing
 
+    if warning := statuses.unknown(status, WorkspaceStatus, "workspace"):
+        render.warning(warning)
     with connect(common) as session:
-        found = session.client.list_workspaces(status=status, limit=page_limit(limit, all_pages))
-        listed = cache.remembering("workspaces", found)
-        render.show_many(listed, views.WORKSPACES, session.output)
+        found = Listing(
+            lambda n: session.client.list_workspaces(status=status, limit=n),
+            page_limit(limit, all_pages),
+        )
+        render.show_many(cache.remembering("workspaces", found), views.WORKSPACES, session.output)
+        found.tell_if_cut("workspace")
 
 
 @api_command
@@ -55,18 +83,23 @@ def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
 def list_tasks(
     common: Common,
     workspace_id: WorkspaceIdArg,
-    status: StatusOpt = None,
+    status: TaskStatusOpt = None,
     limit: LimitOpt = None,
     all_pages: AllOpt = False,
 ) -> None:
     """List the tasks of a workspace."""
-    from aitasker_cli import render
+    from aitasker_cli import render, statuses
+    from aitasker_cli.cli.agents import Listing
 
+    if warning := statuses.unknown(status, TaskStatus, "task"):
+        render.warning(warning)
     with connect(common) as session:
-        tasks = session.client.list_workspace_tasks(
-            workspace_id, status=status, limit=page_limit(limit, all_pages)
+        tasks = Listing(
+            lambda n: session.client.list_workspace_tasks(workspace_id, status=status, limit=n),
+            page_limit(limit, all_pages),
         )
         render.show_many(tasks, views.TASKS, session.output)
+        tasks.tell_if_cut("task")
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

@@ -613,3 +613,136 @@ def test_wait_on_a_cancelled_agent_stops_at_once(
 
 def test_nothing_to_pause_is_a_usage_error(run: Any, api: respx.MockRouter, logged_in: str) -> None:
     assert run("agents", "pause").exit_code == 2
+
+
+@pytest.fixture
+def stderr_terminal(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Call it in the test body: stderr becomes a person's terminal (stdout stays a pipe).
+
+    In the body, because capture puts its own sys.stderr in place between setup and call.
+    """
+    import sys
+
+    return lambda: monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+
+@pytest.mark.parametrize(("verb", "done"), [("pause", "Paused"), ("resume", "Resumed")])
+def test_a_single_change_says_what_happened_on_a_terminal(
+    run: Any, api: respx.MockRouter, logged_in: str, stderr_terminal: Any, verb: str, done: str
+) -> None:
+    api.post(f"{AGENT_PATH}/{verb}").mock(return_value=httpx.Response(200, json=agent()))
+
+    stderr_terminal()
+    result = run("agents", verb, AGENT_ID, "-o", "id")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{AGENT_ID}\n"
+    assert result.stderr == f"{done} Maya – Social Media ({AGENT_ID[:8]})\n"
+
+
+def test_a_single_change_says_nothing_more_when_stderr_is_not_a_terminal(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(200, json=agent()))
+
+    result = run("agents", "pause", AGENT_ID, "-o", "id")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"{AGENT_ID}\n", "")
+
+
+def test_a_change_without_a_name_names_the_short_id(
+    run: Any, api: respx.MockRouter, logged_in: str, stderr_terminal: Any
+) -> None:
+    after = agent(display_name=None, persona_name=None)
+    api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(200, json=after))
+
+    stderr_terminal()
+    result = run("agents", "pause", AGENT_ID, "-o", "id")
+
+    assert result.stderr == f"Paused agent {AGENT_ID[:8]}\n"
+
+
+def test_a_list_cut_by_limit_says_so_on_a_terminal(
+    run: Any,
+    api: respx.MockRouter,
+    logged_in: str,
+    fleet: list[dict[str, Any]],
+    stderr_terminal: Any,
+) -> None:
+    route = api.get(AGENTS_PATH).mock(side_effect=paged(fleet))
+
+    stderr_terminal()
+    result = run("agents", "list", "--limit", "3", "-o", "id")
+
+    assert result.stdout.split() == [uuid_n(n) for n in range(1, 4)]
+    assert result.stderr == "Showing 3 agents; more exist: use --all or --limit N\n"
+    assert route.calls[0].request.url.params["limit"] == "4"  # one more than shown
+
+
+@pytest.mark.parametrize("limit", ["7", "8"])
+def test_a_list_that_is_all_there_is_says_nothing_on_a_terminal(
+    run: Any,
+    api: respx.MockRouter,
+    logged_in: str,
+    fleet: list[dict[str, Any]],
+    stderr_terminal: Any,
+    limit: str,
+) -> None:
+    api.get(AGENTS_PATH).mock(side_effect=paged(fleet))
+
+    stderr_terminal()
+    result = run("agents", "list", "--limit", limit, "-o", "id")
+
+    assert len(result.stdout.split()) == 7
+    assert result.stderr == ""
+
+
+def test_the_default_page_cut_says_so_and_scripts_ask_for_the_page_only(
+    run: Any, api: respx.MockRouter, logged_in: str, stderr_terminal: Any
+) -> None:
+    many = [agent(id=uuid_n(n)) for n in range(60)]
+    route = api.get(AGENTS_PATH).mock(side_effect=paged(many))
+
+    piped = run("agents", "list", "-o", "id")
+    assert len(piped.stdout.split()) == 50 and piped.stderr == ""
+    assert [c.request.url.params["limit"] for c in route.calls] == ["50"]
+
+    stderr_terminal()
+    watched = run("agents", "list", "-o", "id")
+    assert len(watched.stdout.split()) == 50
+    assert watched.stderr == "Showing 50 agents; more exist: use --all or --limit N\n"
+
+
+def test_status_help_lists_the_known_agent_statuses(run: Any) -> None:
+    result = run("agents", "list", "--help")
+
+    assert "active, paused, cancelled" in " ".join(result.stdout.split())
+
+
+def test_status_completion_offers_the_known_agent_statuses() -> None:
+    from aitasker_cli.statuses import AgentStatus, completer
+
+    assert completer(AgentStatus)("") == ["active", "paused", "cancelled"]
+    assert completer(AgentStatus)("pa") == ["paused"]
+
+
+def test_an_unknown_status_is_sent_with_a_warning_naming_the_known_ones(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    route = api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("agents", "list", "--status", "pasued", "-o", "id")
+
+    assert result.exit_code == 0
+    assert route.calls[0].request.url.params["status"] == "pasued"
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("Warning: 'pasued' is not a known agent status")
+    assert "active, paused, cancelled" in result.stderr
+
+
+def test_a_known_status_gets_no_warning(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("agents", "list", "--status", "paused", "-o", "id")
+
+    assert (result.exit_code, result.stderr) == (0, "")

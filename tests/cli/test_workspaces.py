@@ -98,3 +98,67 @@ def test_tasks_of_unknown_workspace(run: Any, api: respx.MockRouter, logged_in: 
 
     assert result.exit_code == 3
     assert "Workspace not found" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "known", "foreign"),
+    [
+        (["workspaces", "list"], "active, paused, archived", "running"),
+        (["workspaces", "tasks", WORKSPACE_ID], "queued, running, awaiting_approval", "archived"),
+    ],
+)
+def test_status_help_lists_this_resources_statuses(
+    run: Any, argv: list[str], known: str, foreign: str
+) -> None:
+    help_text = " ".join(run(*argv, "--help").stdout.split())
+
+    assert known in help_text
+    assert foreign not in help_text and "e.g." not in help_text
+
+
+@pytest.mark.parametrize(
+    ("argv", "path", "noun", "known"),
+    [
+        (["workspaces", "list"], "/api/v1/workspaces", "workspace", "archived"),
+        (
+            ["workspaces", "tasks", WORKSPACE_ID],
+            f"/api/v1/workspaces/{WORKSPACE_ID}/tasks",
+            "task",
+            "awaiting_approval",
+        ),
+    ],
+)
+def test_an_unknown_status_is_sent_with_a_warning(
+    run: Any,
+    api: respx.MockRouter,
+    logged_in: str,
+    argv: list[str],
+    path: str,
+    noun: str,
+    known: str,
+) -> None:
+    route = api.get(path).mock(return_value=httpx.Response(200, json=[]))
+
+    result = run(*argv, "--status", "pasued", "-o", "id")
+
+    assert result.exit_code == 0
+    assert route.calls[0].request.url.params["status"] == "pasued"
+    assert result.stderr.startswith(f"Warning: 'pasued' is not a known {noun} status")
+    assert known in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_cut_task_list_says_so_on_a_terminal(
+    run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    tasks = [task(id=uuid_n(n)) for n in range(3)]
+    api.get(f"/api/v1/workspaces/{WORKSPACE_ID}/tasks").mock(
+        return_value=httpx.Response(200, json=tasks[:2])
+    )
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+    result = run("workspaces", "tasks", WORKSPACE_ID, "--limit", "1", "-o", "id")
+
+    assert result.stdout == f"{uuid_n(0)}\n"
+    assert result.stderr == "Showing 1 task; more exist: use --all or --limit N\n"
