@@ -1,0 +1,77 @@
+"""On a terminal, stderr says what a command did (issue 10.4); stdout keeps only the data."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import threading
+from pathlib import Path
+
+from tests.processes import aitasker, clean_env, installed_script
+
+
+def _with_stderr_on_a_terminal(*argv: str, env: dict[str, str]) -> tuple[str, str]:
+    """Run the installed script with stderr a real pseudo-terminal; (stdout, the screen)."""
+    leader, follower = pty.openpty()
+    screen: list[bytes] = []
+
+    def read_terminal() -> None:  # as a terminal does, so the child never blocks on it
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            screen.append(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    with subprocess.Popen(
+        [installed_script(), *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+    ) as process:
+        os.close(follower)
+        out, _ = process.communicate(timeout=60)
+    reader.join(10)
+    os.close(leader)
+    assert process.returncode == 0, b"".join(screen)
+    return out.decode(), b"".join(screen).decode().replace("\r\n", "\n")
+
+
+def test_a_single_pause_says_what_happened_on_the_terminal_only(tmp_path: Path) -> None:
+    env = clean_env(AITASKER_SANDBOX_DIR=str(tmp_path))
+    listed = aitasker("--sandbox", "agents", "list", "--status", "active", "-o", "json", env=env)
+    first = json.loads(listed.stdout)[0]
+
+    out, screen = _with_stderr_on_a_terminal(
+        "--sandbox", "agents", "pause", first["id"], "-o", "id", env=env
+    )
+    again = aitasker("--sandbox", "agents", "resume", first["id"], "-o", "id", env=env)
+
+    assert out == first["id"] + "\n"
+    assert screen == f"Paused {first['display_name']} ({first['id'][:8]})\n"
+    assert (again.stdout, again.stderr) == (first["id"] + "\n", "")
+
+
+def test_a_list_cut_by_limit_says_so_on_the_terminal_only(tmp_path: Path) -> None:
+    env = clean_env(AITASKER_SANDBOX_DIR=str(tmp_path))
+
+    out, screen = _with_stderr_on_a_terminal(
+        "--sandbox", "agents", "list", "--limit", "2", "-o", "id", env=env
+    )
+    piped = aitasker("--sandbox", "agents", "list", "--limit", "2", "-o", "id", env=env)
+    everything = aitasker("--sandbox", "agents", "list", "--all", "-o", "id", env=env)
+    _, whole = _with_stderr_on_a_terminal(
+        "--sandbox", "agents", "list", "--limit", "1000", "-o", "id", env=env
+    )
+
+    assert len(out.split()) == 2 and out == piped.stdout
+    assert screen == "Showing 2 agents; more exist: use --all or --limit N\n"
+    assert piped.stderr == ""
+    assert len(everything.stdout.split()) > 2 and whole == ""
