@@ -73,6 +73,12 @@ def candidates(kind: str, incomplete: str) -> list[tuple[str, str]]:
     return [(i, name) for k, i, name in _load() if k == kind and i.startswith(prefix)]
 
 
+def name_of(kind: str, item_id: str) -> str:
+    """The (cleaned) name a listing last showed for this ID; empty if none did."""
+    wanted = item_id.lower()
+    return next((name for k, i, name in _load() if k == kind and i == wanted), "")
+
+
 def is_uuid(text: str) -> bool:
     """Whether `text` is a UUID (hex in groups of 8-4-4-4-12) and nothing else."""
     return _UUID.fullmatch(text) is not None

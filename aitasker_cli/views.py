@@ -18,12 +18,17 @@ class View(NamedTuple):
     """Default fields of list rows (and of a single item in tsv/csv)."""
     detail: tuple[str, ...]
     """Default fields of a single item in a table; with `columns`, the fields known to exist."""
+    keep: tuple[str, ...] = ()
+    """Columns a narrow table never leaves out (besides IDs): what a person looks for."""
+    wrap: tuple[str, ...] = ()
+    """Columns of long text that wrap in a table instead of being cut."""
 
 
 AGENTS = View(
     noun="agent",
     plural="agents",
     columns=("id", "display_name", "agent_type", "status", "tier", "updated_at"),
+    keep=("display_name", "status"),
     detail=(
         "id", "display_name", "persona_name", "agent_type", "status", "tier",
         "workspace.id", "workspace.name", "team_id", "team_type", "hired_at", "paused_at",
@@ -35,6 +40,7 @@ WORKSPACES = View(
     noun="workspace",
     plural="workspaces",
     columns=("id", "name", "status", "hired_agent_id", "last_active_at"),
+    keep=("name", "status"),
     detail=(
         "id",
         "name",
@@ -56,6 +62,7 @@ TASKS = View(
     noun="task",
     plural="tasks",
     columns=("id", "title", "status", "priority", "skill_slug", "cost_usd", "created_at"),
+    keep=("title", "status"),
     detail=(
         "id",
         "title",
@@ -91,4 +98,6 @@ CHECKS = View(
     plural="checks",
     columns=("check", "status", "detail", "fix"),
     detail=("check", "status", "detail", "fix"),
+    keep=("check", "status", "detail", "fix"),
+    wrap=("detail", "fix"),
 )

@@ -39,32 +39,78 @@ def rendered(target: Console, renderable: Any) -> str:
 
 
 def list_table(
-    items: Sequence[Any], fields: Sequence[str], width: int
+    items: Sequence[Any],
+    fields: Sequence[str],
+    width: int,
+    *,
+    keep: Sequence[str] = (),
+    wrap: Sequence[str] = (),
 ) -> tuple[Any, Sequence[str]]:
-    """A table that fits `width`, and the fields left out to make it fit."""
+    """A table that fits `width`, and the fields left out to make it fit.
+
+    IDs are shown short, as git and docker do: the first 8 characters, more where the listing
+    needs them to stay unique (people copy them, so they are never cut further). Columns in
+    `keep` are never left out; those in `wrap` wrap instead of being cut. Other columns are
+    cut to fit, never narrower than their heading, and the rightmost go first when even that
+    does not fit.
+    """
     from rich import box
     from rich.cells import cell_len
     from rich.table import Table
 
     now = datetime.now(timezone.utc)
-    rows = [[table_cell(item, field, now) for field in fields] for item in items]
+    columns = [[table_cell(item, field, now) for item in items] for field in fields]
+    columns = [
+        _short_ids(cells) if _is_id(f) else cells for f, cells in zip(fields, columns, strict=True)
+    ]
     headings = [heading(field) for field in fields]
     natural = [
-        max(len(title), *(cell_len(row[n]) for row in rows)) for n, title in enumerate(headings)
+        max(len(title), *map(cell_len, cells))
+        for title, cells in zip(headings, columns, strict=True)
     ]
-    # IDs are never shortened, since people copy them; other cells may be cut to fit, but
-    # never narrower than their heading. Columns that cannot fit even so are left out.
-    floors = [natural[n] if _is_id(field) else len(headings[n]) for n, field in enumerate(fields)]
-    shown = 1
-    while shown < len(fields) and sum(floors[: shown + 1]) + _COLUMN_GAP * shown <= width:
-        shown += 1
-    widths = _shrink(natural[:shown], floors[:shown], width - _COLUMN_GAP * (shown - 1))
+    floors = [
+        natural[n]
+        if _is_id(field)
+        else min(natural[n], max(len(headings[n]), WRAP_FLOOR))
+        if field in wrap
+        else len(headings[n])
+        for n, field in enumerate(fields)
+    ]
+    shown = list(range(len(fields)))
+    droppable = [n for n, f in enumerate(fields) if not _is_id(f) and f not in keep]
+    while _needed(floors, shown) > width and droppable:
+        shown.remove(droppable.pop())
+    budget = width - _COLUMN_GAP * (len(shown) - 1)
+    widths = _shrink([natural[n] for n in shown], [floors[n] for n in shown], budget)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for title, column_width in zip(headings, widths, strict=False):
-        table.add_column(title, no_wrap=True, overflow="ellipsis", width=column_width)
-    for row in rows:
-        table.add_row(*(_styled(f, cell) for f, cell in zip(fields[:shown], row, strict=False)))
-    return table, fields[shown:]
+    for n, column_width in zip(shown, widths, strict=True):
+        wraps = fields[n] in wrap
+        table.add_column(
+            headings[n],
+            no_wrap=not wraps,
+            overflow="fold" if wraps else "ellipsis",
+            width=column_width,
+        )
+    for row in range(len(items)):
+        table.add_row(*(_styled(fields[n], columns[n][row]) for n in shown))
+    return table, [field for n, field in enumerate(fields) if n not in shown]
+
+
+WRAP_FLOOR = 16
+"""A wrapping column is never narrower than this, so its text stays readable."""
+
+
+def _needed(floors: Sequence[int], shown: Sequence[int]) -> int:
+    return sum(floors[n] for n in shown) + _COLUMN_GAP * (len(shown) - 1)
+
+
+def _short_ids(cells: Sequence[str]) -> list[str]:
+    """UUIDs cut to the shortest prefix, 8 characters or more, that keeps them apart here."""
+    ids = {cell for cell in cells if len(cell) == 36 and cell.count("-") == 4}
+    length = 8
+    while length < 36 and len({cell[:length] for cell in ids}) < len(ids):
+        length += 1
+    return [cell[:length] if cell in ids else cell for cell in cells]
 
 
 def detail_table(item: Any, fields: Sequence[str]) -> Any:
@@ -92,7 +138,7 @@ def _shrink(widths: list[int], floors: list[int], budget: int) -> list[int]:
 
 
 def _is_id(field: str) -> bool:
-    return field == "id" or field.endswith("_id")
+    return field == "id" or field.endswith(("_id", ".id"))
 
 
 def _styled(field: str, cell: str) -> Text:

@@ -206,17 +206,22 @@ class TableWriter(Writer):
         self.table(collected, fields)
 
     def result(self, result: Mapping[str, Any]) -> None:
-        self.kept.append(self.result_row(result))
+        row = self.result_row(result)
+        if not result["ok"] and "display_name" in row and not row["display_name"]:
+            row["display_name"] = _known_name(str(result["id"]))
+        self.kept.append(row)
 
     def finish(self) -> None:
         if self.kept:
-            self.table(self.in_order(), self.result_columns)
+            self.table(self.in_order(), self.result_columns, results=True)
 
-    def table(self, items: Sequence[Any], fields: Sequence[str]) -> None:
+    def table(self, items: Sequence[Any], fields: Sequence[str], *, results: bool = False) -> None:
         from aitasker_cli.output import tables
 
         target = tables.console(self.out.color)
-        table, hidden = tables.list_table(items, fields, target.width)
+        keep = ("ok", "error", *self.view.keep) if results else self.view.keep
+        wrap = ("error",) if results else self.view.wrap
+        table, hidden = tables.list_table(items, fields, target.width, keep=keep, wrap=wrap)
         sink.out(tables.rendered(target, table))
         if hidden:
             sink.err(f"({', '.join(hidden)} left out to fit the terminal; see --fields)")
@@ -240,6 +245,13 @@ def writer_for(view: View, out: Output, order: Sequence[str] = ()) -> Writer:
     if fmt is OutputFormat.markdown:
         return MarkdownWriter(view, out, order)
     assert_never(fmt)
+
+
+def _known_name(agent_id: str) -> str:
+    """The name an earlier listing showed for this agent, for a failed row that has none."""
+    from aitasker_cli import cache
+
+    return cache.name_of("agents", agent_id)
 
 
 def _csv_line(cells: Sequence[str]) -> str:

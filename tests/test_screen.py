@@ -1,0 +1,98 @@
+"""What a person sees in a real terminal (tmux) at 60, 80 and 120 columns."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.processes import aitasker, clean_env, installed_script
+
+DONE = "__aitasker_done__"
+
+
+def screen(command: list[str], env: dict[str, str], tmp_path: Path, columns: int) -> str:
+    """Run `command` in a tmux pane `columns` wide and return what the pane shows."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("needs tmux (Debian: tmux) to look at a real terminal")
+    socket = str(tmp_path / f"tmux-{columns}")
+    shell = f"{shlex.join(command)}; echo {DONE}; sleep 60"
+    base = [tmux, "-S", socket, "-f", "/dev/null"]
+    # The terminal's own size, not a COLUMNS the test run may have set, must rule.
+    terminal = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
+    subprocess.run(
+        [*base, "new-session", "-d", "-x", str(columns), "-y", "60", shell],
+        env={**terminal, "TERM": "xterm-256color"},
+        check=True,
+        timeout=30,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            shown = subprocess.run(
+                [*base, "capture-pane", "-p"],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout
+            if DONE in shown:
+                return shown.split(DONE)[0]
+            time.sleep(0.1)
+        pytest.fail(f"{shlex.join(command)} did not finish in a terminal: {shown}")
+    finally:
+        subprocess.run([*base, "kill-server"], capture_output=True, timeout=30, check=False)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return clean_env(AITASKER_SANDBOX_DIR=str(tmp_path / "sandbox"), NO_COLOR="1")
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80, 120])
+def test_agents_list_keeps_names_and_statuses_with_short_ids(
+    env: dict[str, str], tmp_path: Path, columns: int
+) -> None:
+    ids = aitasker("--sandbox", "agents", "list", "-o", "id", env=env).stdout.split()
+    shown = screen([installed_script(), "--sandbox", "agents", "list"], env, tmp_path, columns)
+
+    rows = [line for line in shown.splitlines() if line[:8] in {i[:8] for i in ids}]
+    assert "STATUS" in shown and "DISPLAY NAME" in shown
+    assert len(rows) == len(ids)
+    assert not any(i in shown for i in ids)  # short IDs only
+    assert all(any(s in row for s in ("active", "paused", "cancelled")) for row in rows)
+    if columns >= 60:
+        assert "Maya – Sales" in shown
+
+
+def test_a_bulk_failure_row_names_the_agent_and_gives_the_whole_error(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    listed = aitasker(
+        "--sandbox", "agents", "list", "--status", "cancelled", "-o", "tsv", "--fields",
+        "id,display_name", env=env,
+    ).stdout.splitlines()[:2]  # fmt: skip
+    cancelled = dict(line.split("\t") for line in listed)
+    command = [installed_script(), "--sandbox", "agents", "pause", *cancelled, "-o", "table"]
+
+    shown = screen(command, env, tmp_path, 80)
+
+    text = " ".join(shown.split())
+    assert text.count("false") == 2
+    assert all(name in text for name in cancelled.values())  # known from the listing
+    assert "…" not in shown
+    assert "cannot" in text and "cancelled" in text.lower()
+
+
+def test_doctor_wraps_its_advice_instead_of_cutting_it(env: dict[str, str], tmp_path: Path) -> None:
+    command = [installed_script(), "doctor", "--api-url", "http://example.com"]
+
+    shown = screen(command, env, tmp_path, 80)
+
+    assert "…" not in shown
+    assert "https://" in " ".join(shown.split())
