@@ -23,6 +23,12 @@ TOKEN_ENV = "AITASKER_TOKEN"
 SANDBOX_TOKEN = "sandbox"
 """The sandbox wants a bearer token, as the API does, but any will do: this is no secret."""
 LOGIN_HINT = "Run 'aitasker auth login', or set AITASKER_TOKEN."
+API_KEYS_URL = "https://docs.aitasker.co/authentication/api-keys"
+"""The documentation page that says where to create an API token."""
+NO_KEYRING_HINT = (
+    "Set AITASKER_TOKEN instead, or run 'aitasker auth login --insecure-storage' "
+    "to keep the token in a file only you can read."
+)
 
 
 class TokenSource(str, Enum):
@@ -104,6 +110,20 @@ def has_stored_token(profile: str, api_host: str) -> bool:
         ) from None
 
 
+def check_keyring(settings: Settings) -> None:
+    """KeyringUnavailable (exit 4) unless the keyring answers a read for this profile and host.
+
+    `auth login` asks before it asks for the token, so nobody pastes one only to hear that it
+    cannot be kept. A read, not the backend's name: a locked keyring has a name but no answer.
+    """
+    try:
+        keyring_store.read(settings.profile, settings.api_host)
+    except KeyringUnavailable as exc:
+        raise KeyringUnavailable(
+            f"{exc.message}; nothing was stored", hint=NO_KEYRING_HINT
+        ) from None
+
+
 def login(
     settings: Settings,
     token: str,
@@ -133,9 +153,7 @@ def login(
         backend = keyring_store.store(profile, host, token)
     except KeyringUnavailable as exc:
         raise KeyringUnavailable(
-            f"{exc.message}; nothing was stored",
-            hint="Set AITASKER_TOKEN instead, or run 'aitasker auth login --insecure-storage' "
-            "to keep the token in a file only you can read.",
+            f"{exc.message}; nothing was stored", hint=NO_KEYRING_HINT
         ) from None
     credentials.remove(profile, host)
     return f"the OS keyring ({backend})"

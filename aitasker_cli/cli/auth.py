@@ -32,9 +32,18 @@ def login(
         bool, typer.Option("--no-verify", help="Store the token without checking it with the API.")
     ] = False,
 ) -> None:
-    """Store an API token for this profile and API host."""
+    """Store an API token for this profile and API host.
+
+    Create a token on the API keys page: https://docs.aitasker.co/authentication/api-keys
+    """
     from aitasker_cli import render
 
+    settings = common.settings(creating_profile=True)
+    if settings.sandbox:
+        render.message("The sandbox needs no login: --sandbox commands work without a token.")
+        return
+    if not insecure_storage:
+        auth.check_keyring(settings)  # before the token is asked for, not after
     token = _read_token(with_token)
     render.add_secret(token)  # from here on, no message can show it
     with connect(common, token=token) as session:
@@ -151,6 +160,7 @@ def _read_token(with_token: bool) -> str:
             "no terminal to ask for the token on",
             hint="Pipe the token in with --with-token, or set AITASKER_TOKEN.",
         )
+    render.message(f"Create an API token on {auth.API_KEYS_URL} if you have none.")
     return tokens.check_token(render.prompt_secret("Paste your AITasker API token: "))
 
 

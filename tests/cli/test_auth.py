@@ -537,3 +537,110 @@ def test_status_no_verify_marks_an_expired_jwt_as_expired(
     assert result.json()["expires_at"].endswith("Z")
     assert "the token expired at" in result.stderr and "auth login" in result.stderr
     assert not api.calls
+
+
+class WatchedTerminal:
+    """A terminal stdin that records whether anything read from it."""
+
+    def __init__(self, *, tty: bool) -> None:
+        self.tty = tty
+        self.read_from = False
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def read(self, *_: Any) -> str:
+        self.read_from = True
+        return TOKEN
+
+
+@pytest.mark.parametrize("with_token", [False, True])
+def test_login_checks_the_keyring_before_asking_for_the_token(
+    run: Any,
+    api: respx.MockRouter,
+    no_keyring: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    with_token: bool,
+) -> None:
+    prompts: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: prompts.append(prompt))
+    stdin = WatchedTerminal(tty=not with_token)
+
+    result = run("auth", "login", *(["--with-token"] if with_token else []), stdin=stdin)
+
+    assert result.exit_code == 4
+    assert "nothing was stored" in result.stderr and "--insecure-storage" in result.stderr
+    assert prompts == [] and not stdin.read_from  # nobody pasted a token for nothing
+    assert not api.calls and not credentials_file(tmp_path).exists()
+
+
+def test_insecure_storage_needs_no_keyring_before_the_prompt(
+    run: Any, no_keyring: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    prompts: list[str] = []
+
+    def getpass(prompt: str, stream: Any = None) -> str:
+        prompts.append(prompt)
+        return TOKEN
+
+    monkeypatch.setattr("getpass.getpass", getpass)
+
+    result = run(
+        "auth", "login", "--insecure-storage", "--no-verify", stdin=WatchedTerminal(tty=True)
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert len(prompts) == 1 and credentials_file(tmp_path).exists()
+
+
+def test_the_prompt_and_the_help_say_where_a_token_comes_from(
+    run: Any, monkeypatch: pytest.MonkeyPatch, keyring_entries: dict[tuple[str, str], str]
+) -> None:
+    monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: TOKEN)
+    url = "https://docs.aitasker.co/authentication/api-keys"
+
+    prompted = run("auth", "login", "--no-verify", stdin=WatchedTerminal(tty=True))
+    helped = run("auth", "login", "--help")
+
+    assert prompted.exit_code == 0
+    assert url in prompted.stderr
+    assert url in helped.stdout
+
+
+@pytest.mark.parametrize("argv", [("--sandbox", "auth", "login"), ("auth", "login", "--sandbox")])
+def test_the_sandbox_needs_no_login(
+    run: Any,
+    api: respx.MockRouter,
+    keyring_entries: dict[tuple[str, str], str],
+    tmp_path: Path,
+    argv: tuple[str, ...],
+) -> None:
+    stdin = WatchedTerminal(tty=False)
+
+    result = run(*argv, "--with-token", stdin=stdin)
+
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "sandbox needs no login" in result.stderr
+    assert not stdin.read_from and not keyring_entries and not api.calls
+    assert not credentials_file(tmp_path).exists()
+
+
+def test_status_no_verify_marks_an_expired_jwt_as_doctor_does(
+    run: Any, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = jwt({"sub": "user", "exp": int(time.time()) - 7200})
+    monkeypatch.setenv("AITASKER_TOKEN", token)
+    monkeypatch.setattr("tests.conftest.SECRETS", (TOKEN, OTHER_TOKEN, token))
+    route = api.get(VERIFY_PATH).mock(return_value=httpx.Response(401, json={}))
+
+    status = run("auth", "status", "--no-verify", "-o", "json")
+    table = run("auth", "status", "--no-verify", "-o", "table")
+    assert not route.calls  # --no-verify: the expiry is read from the token itself
+    checks = {c["check"]: c for c in run("doctor", "-o", "json").json()}
+
+    assert status.exit_code == table.exit_code == checks["token"]["exit_code"] == 4
+    assert status.json()["expires_at"].endswith("Z") and "2 h ago" in table.stdout
+    assert "expired at" in status.stderr and "expired at" in checks["token"]["detail"]
+    assert "auth login" in status.stderr and "auth login" in checks["token"]["fix"]
