@@ -15,6 +15,7 @@ import respx
 from keyring.backends import fail
 
 from aitasker_cli import doctor
+from tests.conftest import TOKEN
 
 VERIFY = "/api/v1/workspaces"
 
@@ -247,3 +248,26 @@ def test_a_checks_status_reaches_the_renderer_as_plain_text() -> None:
     shown = doctor.Check("api", doctor.Status.fail, "down").as_dict()
 
     assert type(shown["status"]) is str and shown["status"] == "fail"
+
+
+def test_the_sandbox_api_check_claims_no_accepted_token(run: Any) -> None:
+    checks = by_check(run("--sandbox", "doctor", "-o", "json"))
+
+    assert checks["token"]["detail"] == "none needed for the sandbox"
+    assert re.fullmatch(r"the sandbox answered in \d+ ms", checks["api"]["detail"])
+    assert "accepted" not in checks["api"]["detail"]
+
+
+def test_the_keyring_fix_offers_aitasker_token_only_when_it_is_not_set(
+    run: Any, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(fail.Keyring())
+    api.get(VERIFY).mock(return_value=httpx.Response(200, json=[]))
+
+    without = by_check(run("doctor", "-o", "json"))["keyring"]
+    monkeypatch.setenv("AITASKER_TOKEN", TOKEN)
+    with_env = by_check(run("doctor", "-o", "json"))["keyring"]
+
+    assert "or set AITASKER_TOKEN" in without["fix"]
+    assert "AITASKER_TOKEN" not in with_env["fix"]
+    assert "gnome-keyring" in with_env["fix"] and "--insecure-storage" in with_env["fix"]
