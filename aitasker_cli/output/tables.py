@@ -48,11 +48,9 @@ def list_table(
 ) -> tuple[Any, Sequence[str]]:
     """A table that fits `width`, and the fields left out to make it fit.
 
-    IDs are shown short, as git and docker do: the first 8 characters, more where the listing
-    needs them to stay unique (people copy them, so they are never cut further). Columns in
-    `keep` are never left out; those in `wrap` wrap instead of being cut. Other columns are
-    cut to fit, never narrower than their heading, and the rightmost go first when even that
-    does not fit.
+    IDs are never cut, since people copy them. Columns in `keep` are never left out; those in
+    `wrap` wrap instead of being cut. Other columns are cut to fit, never narrower than their
+    heading, and the rightmost go first when even that does not fit.
     """
     from rich import box
     from rich.cells import cell_len
@@ -60,21 +58,13 @@ def list_table(
 
     now = datetime.now(timezone.utc)
     columns = [[table_cell(item, field, now) for item in items] for field in fields]
-    columns = [
-        _short_ids(cells) if _is_id(f) else cells for f, cells in zip(fields, columns, strict=True)
-    ]
     headings = [heading(field) for field in fields]
     natural = [
         max(len(title), *map(cell_len, cells))
         for title, cells in zip(headings, columns, strict=True)
     ]
     floors = [
-        natural[n]
-        if _is_id(field)
-        else min(natural[n], max(len(headings[n]), WRAP_FLOOR))
-        if field in wrap
-        else len(headings[n])
-        for n, field in enumerate(fields)
+        _floor(field, natural[n], len(headings[n]), keep, wrap) for n, field in enumerate(fields)
     ]
     shown = list(range(len(fields)))
     droppable = [n for n, f in enumerate(fields) if not _is_id(f) and f not in keep]
@@ -98,19 +88,24 @@ def list_table(
 
 WRAP_FLOOR = 16
 """A wrapping column is never narrower than this, so its text stays readable."""
+KEEP_FLOOR = 9
+"""A kept column (a name, a status) is cut no narrower than this: `cancelled` stays whole."""
+
+
+def _floor(field: str, natural: int, heading: int, keep: Sequence[str], wrap: Sequence[str]) -> int:
+    """How narrow a column may get: IDs never cut, kept and wrapped ones readable, others to
+    their heading."""
+    if _is_id(field):
+        return natural
+    if field in wrap:
+        return min(natural, max(heading, WRAP_FLOOR))
+    if field in keep:
+        return min(natural, max(heading, KEEP_FLOOR))
+    return heading
 
 
 def _needed(floors: Sequence[int], shown: Sequence[int]) -> int:
     return sum(floors[n] for n in shown) + _COLUMN_GAP * (len(shown) - 1)
-
-
-def _short_ids(cells: Sequence[str]) -> list[str]:
-    """UUIDs cut to the shortest prefix, 8 characters or more, that keeps them apart here."""
-    ids = {cell for cell in cells if len(cell) == 36 and cell.count("-") == 4}
-    length = 8
-    while length < 36 and len({cell[:length] for cell in ids}) < len(ids):
-        length += 1
-    return [cell[:length] if cell in ids else cell for cell in cells]
 
 
 def detail_table(item: Any, fields: Sequence[str]) -> Any:
