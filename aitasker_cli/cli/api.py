@@ -125,8 +125,8 @@ def command(
 
 
 JSON_FORMATS = (OutputFormat.json, OutputFormat.ndjson)
-OUTPUT_ENV = "AITASKER_OUTPUT"
 """The formats `api` writes; the response is JSON, and any other would have to guess columns."""
+OUTPUT_ENV = "AITASKER_OUTPUT"
 
 
 def _explicit_format(common: Common) -> OutputFormat | None:
