@@ -3,6 +3,9 @@
 Each test runs the real console script as a subprocess over real HTTP on 127.0.0.1, against a
 server from tests/hostile.py, and checks what issue 8 promises: a documented exit code and one
 clear error line, within a bounded time, and never a traceback or exit 1.
+
+The time bounds are generous (several times what a quiet machine needs, a fraction of what the
+unbounded behaviour took): they tell a stop from a hang, not fast from slow, on a shared machine.
 """
 
 from __future__ import annotations
@@ -217,11 +220,11 @@ def test_a_slow_response_is_bounded_by_the_timeout(
             "2",
             "--retries",
             "0",
-            timeout=8,
+            timeout=30,
         )
 
     assert ran.code == 7, ran.stderr
-    assert ran.seconds < 5
+    assert ran.seconds < 15
     assert_one_error(ran)
 
 
@@ -387,11 +390,11 @@ def test_a_server_that_never_answers_is_given_up_on(
             "1",
             "--retries",
             "0",
-            timeout=10,
+            timeout=30,
         )
 
     assert ran.code == 7, ran.stderr
-    assert ran.seconds < 4
+    assert ran.seconds < 12
     assert_one_error(ran)
 
 
@@ -432,11 +435,11 @@ def test_ctrl_c_ends_a_bulk_run_at_once_with_every_item_reported(
     with hostile.serve(BULK_SERVERS[kind]()) as server:
         with bulk_pause(server, environment, tmp_path) as child:
             child.signal(signal.SIGINT)
-            ran = child.finish(timeout=8)
+            ran = child.finish(timeout=30)
         answered = server.count("POST") if kind == "rate-limited" else 0
 
     assert ran.code == 130, ran.stderr
-    assert ran.seconds < 2.5
+    assert ran.seconds < 10
     results = ndjson_results(ran)
     assert sorted(results) == sorted(BULK_IDS)
     assert sum(1 for result in results.values() if result["ok"] is False) >= 20 - answered
@@ -451,10 +454,10 @@ def test_a_second_ctrl_c_is_not_a_traceback(environment: dict[str, str], tmp_pat
         child.signal(signal.SIGINT)
         time.sleep(0.05)
         child.signal(signal.SIGINT)
-        ran = child.finish(timeout=8)
+        ran = child.finish(timeout=30)
 
     assert ran.code == 130, ran.stderr
-    assert ran.seconds < 2.5
+    assert ran.seconds < 10
     assert sorted(ndjson_results(ran)) == sorted(BULK_IDS)
 
 
@@ -466,10 +469,10 @@ def test_sigterm_ends_a_bulk_run_like_ctrl_c_with_exit_143(
         bulk_pause(server, environment, tmp_path) as child,
     ):
         child.signal(signal.SIGTERM)
-        ran = child.finish(timeout=8)
+        ran = child.finish(timeout=30)
 
     assert ran.code == 143, ran.stderr
-    assert ran.seconds < 2.5
+    assert ran.seconds < 10
     results = ndjson_results(ran)
     assert sorted(results) == sorted(BULK_IDS)
     assert all(result["ok"] is False for result in results.values())
@@ -493,11 +496,11 @@ def test_wait_timeout_is_a_deadline(environment: dict[str, str], tmp_path: Path)
             "2",
             "--timeout",
             "5",
-            timeout=12,
+            timeout=30,
         )
 
     assert ran.code == 8, ran.stderr
-    assert ran.seconds < 4
+    assert ran.seconds < 12
     assert_one_error(ran)
 
 
