@@ -106,12 +106,6 @@ DebugOpt = Annotated[
 ]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
 
-StatusOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--status", metavar="S", help="Only items with this status (e.g. active, paused)."
-    ),
-]
 LimitOpt = Annotated[
     int | None,
     typer.Option("--limit", "-L", min=1, metavar="N", help="At most N items [default: 50]."),
