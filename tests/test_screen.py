@@ -54,18 +54,19 @@ def env(tmp_path: Path) -> dict[str, str]:
     return clean_env(AITASKER_SANDBOX_DIR=str(tmp_path / "sandbox"), NO_COLOR="1")
 
 
-@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("columns", [40, 60, 80, 120])
 def test_agents_list_keeps_names_and_statuses(
     env: dict[str, str], tmp_path: Path, columns: int
 ) -> None:
     ids = aitasker("--sandbox", "agents", "list", "-o", "id", env=env).stdout.split()
     shown = screen([installed_script(), "--sandbox", "agents", "list"], env, tmp_path, columns)
 
-    rows = [line for line in shown.splitlines() if line[:36] in ids]
+    rows = [line for line in shown.splitlines() if line[:8] in {i[:8] for i in ids}]
     assert "STATUS" in shown and "DISPLAY NAME" in shown
-    assert len(rows) == len(ids)  # whole IDs: people copy them
+    assert len(rows) == len(ids)
+    assert not any(i in shown for i in ids)  # short IDs, which every command takes back
     assert all(any(s in row for s in ("active", "paused", "cancelled")) for row in rows)
-    if columns >= 80:
+    if columns >= 60:
         assert "Maya – Sales" in shown
 
 
@@ -79,7 +80,7 @@ def test_a_bulk_failure_row_names_the_agent_and_gives_the_whole_error(
     cancelled = dict(line.split("\t") for line in listed)
     command = [installed_script(), "--sandbox", "agents", "pause", *cancelled, "-o", "table"]
 
-    shown = screen(command, env, tmp_path, 120)
+    shown = screen(command, env, tmp_path, 80)
 
     text = " ".join(shown.split())
     assert text.count("false") == 2
@@ -95,3 +96,15 @@ def test_doctor_wraps_its_advice_instead_of_cutting_it(env: dict[str, str], tmp_
 
     assert "…" not in shown
     assert "https://" in " ".join(shown.split())
+
+
+def test_a_short_id_from_a_table_can_be_typed_back(env: dict[str, str], tmp_path: Path) -> None:
+    shown = screen([installed_script(), "--sandbox", "agents", "list"], env, tmp_path, 80)
+    short = next(line.split()[0] for line in shown.splitlines() if "Maya – Sales" in line)
+
+    paused = aitasker("--sandbox", "agents", "pause", short, "-o", "tsv", "--fields",
+                      "display_name,status", env=env)  # fmt: skip
+
+    assert len(short) == 8
+    assert paused.returncode == 0, paused.stderr
+    assert paused.stdout == "Maya – Sales\tpaused\n"

@@ -27,7 +27,7 @@ AgentIdArg = Annotated[
     str,
     typer.Argument(
         metavar="AGENT_ID",
-        help="The hired agent's ID (a UUID).",
+        help="The hired agent's ID, a unique start of it (4+ characters), or its exact name.",
         autocompletion=cached_ids("agents"),
     ),
 ]
@@ -35,7 +35,7 @@ AgentIdsArg = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="AGENT_ID",
-        help="One or more hired agents' IDs (UUIDs).",
+        help="Hired agents: IDs, unique starts of IDs (4+ characters), or exact names.",
         show_default=False,
         autocompletion=cached_ids("agents"),
     ),
@@ -141,9 +141,11 @@ class Listing:
 def show_agent(common: Common, agent_id: AgentIdArg) -> None:
     """Show one hired agent with its workspace."""
     from aitasker_cli import render
+    from aitasker_cli.resolve import Resolver
 
     with connect(common) as session:
-        render.show(session.client.get_agent(agent_id), views.AGENTS, session.output)
+        full_id = Resolver(session.client, "agent").id_of(agent_id)
+        render.show(session.client.get_agent(full_id), views.AGENTS, session.output)
 
 
 def _status_command(action: Action) -> Callable[..., None]:
@@ -176,8 +178,11 @@ def change_status(
 ) -> None:
     """Change one agent (its result, or its error) or many (a result per item)."""
     from aitasker_cli import bulk, render
+    from aitasker_cli.resolve import Resolver
 
     perform = performer(session.client, action, wait_timeout)
+    resolver = Resolver(session.client, "agent")
+    agent_ids = [resolver.id_of(typed) for typed in agent_ids]
     if len(agent_ids) == 1 and not stdin:
         agent = perform(agent_ids[0])
         render.show(agent, views.AGENTS, session.output)

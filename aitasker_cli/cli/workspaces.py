@@ -23,7 +23,7 @@ WorkspaceIdArg = Annotated[
     str,
     typer.Argument(
         metavar="WORKSPACE_ID",
-        help="The workspace's ID (a UUID).",
+        help="The workspace's ID, a unique start of it (4+ characters), or its exact name.",
         autocompletion=cached_ids("workspaces"),
     ),
 ]
@@ -74,9 +74,11 @@ def list_workspaces(
 def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
     """Show one workspace with its hired agent."""
     from aitasker_cli import render
+    from aitasker_cli.resolve import Resolver
 
     with connect(common) as session:
-        render.show(session.client.get_workspace(workspace_id), views.WORKSPACES, session.output)
+        full_id = Resolver(session.client, "workspace").id_of(workspace_id)
+        render.show(session.client.get_workspace(full_id), views.WORKSPACES, session.output)
 
 
 @api_command
@@ -93,9 +95,12 @@ def list_tasks(
 
     if warning := statuses.unknown(status, TaskStatus, "task"):
         render.warning(warning)
+    from aitasker_cli.resolve import Resolver
+
     with connect(common) as session:
+        full_id = Resolver(session.client, "workspace").id_of(workspace_id)
         tasks = Listing(
-            lambda n: session.client.list_workspace_tasks(workspace_id, status=status, limit=n),
+            lambda n: session.client.list_workspace_tasks(full_id, status=status, limit=n),
             page_limit(limit, all_pages),
         )
         render.show_many(tasks, views.TASKS, session.output)

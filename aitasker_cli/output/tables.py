@@ -48,9 +48,11 @@ def list_table(
 ) -> tuple[Any, Sequence[str]]:
     """A table that fits `width`, and the fields left out to make it fit.
 
-    IDs are never cut, since people copy them. Columns in `keep` are never left out; those in
-    `wrap` wrap instead of being cut. Other columns are cut to fit, never narrower than their
-    heading, and the rightmost go first when even that does not fit.
+    IDs are shown short, as git and docker do: the first 8 characters, more where the listing
+    needs them to stay unique (every command takes such a prefix back; people copy them, so
+    they are never cut further). Columns in `keep` are never left out; those in `wrap` wrap
+    instead of being cut. Other columns are cut to fit, never narrower than their heading, and
+    the rightmost go first when even that does not fit.
     """
     from rich import box
     from rich.cells import cell_len
@@ -58,6 +60,9 @@ def list_table(
 
     now = datetime.now(timezone.utc)
     columns = [[table_cell(item, field, now) for item in items] for field in fields]
+    columns = [
+        _short_ids(cells) if _is_id(f) else cells for f, cells in zip(fields, columns, strict=True)
+    ]
     headings = [heading(field) for field in fields]
     natural = [
         max(len(title), *map(cell_len, cells))
@@ -102,6 +107,15 @@ def _floor(field: str, natural: int, heading: int, keep: Sequence[str], wrap: Se
     if field in keep:
         return min(natural, max(heading, KEEP_FLOOR))
     return heading
+
+
+def _short_ids(cells: Sequence[str]) -> list[str]:
+    """UUIDs cut to the shortest prefix, 8 characters or more, that keeps them apart here."""
+    ids = {cell for cell in cells if len(cell) == 36 and cell.count("-") == 4}
+    length = 8
+    while length < 36 and len({cell[:length] for cell in ids}) < len(ids):
+        length += 1
+    return [cell[:length] if cell in ids else cell for cell in cells]
 
 
 def _needed(floors: Sequence[int], shown: Sequence[int]) -> int:

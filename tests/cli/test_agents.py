@@ -275,8 +275,6 @@ def test_pause_uppercase_id_is_sent_canonical(
     "bad_id",
     [
         "../x",
-        "",
-        " ",
         "a b",
         "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c47/../../billing",
         "6f1c2b9e4d7a4c1e9b2a3e5f8a1d2c47",
@@ -285,20 +283,37 @@ def test_pause_uppercase_id_is_sent_canonical(
     ],
 )
 @pytest.mark.parametrize("verb", ["show", "pause", "resume"])
-def test_malformed_ids_send_nothing(
+def test_what_is_not_an_id_is_looked_up_never_put_in_a_path(
     run: Any, api: respx.MockRouter, logged_in: str, verb: str, bad_id: str
 ) -> None:
+    """A value that is not a UUID can only be a name or a prefix: only the listing is read."""
+    listing = api.get(AGENTS_PATH).mock(return_value=httpx.Response(200, json=[agent()]))
+    anything_else = api.route().mock(return_value=httpx.Response(500))
+
     result = run("agents", verb, bad_id)
 
+    assert result.exit_code == 3
+    assert "no agent has the ID or name" in result.stderr
+    assert listing.called and not anything_else.called
+
+
+@pytest.mark.parametrize("verb", ["show", "pause", "resume"])
+@pytest.mark.parametrize("empty", ["", " "])
+def test_an_empty_id_is_a_usage_error_and_sends_nothing(
+    run: Any, api: respx.MockRouter, logged_in: str, verb: str, empty: str
+) -> None:
+    result = run("agents", verb, empty)
+
     assert result.exit_code == 2
-    assert "is not a valid agent ID" in result.stderr or "an empty value" in result.stderr
     assert not api.calls
 
 
-def test_malformed_id_is_usage_error_even_without_token(run: Any, api: respx.MockRouter) -> None:
+def test_a_lookup_needs_a_token_and_sends_nothing_without_one(
+    run: Any, api: respx.MockRouter
+) -> None:
     result = run("agents", "pause", "../x")
 
-    assert result.exit_code == 2
+    assert result.exit_code == 4
     assert not api.calls
 
 

@@ -43,12 +43,19 @@ def test_show_workspace_with_its_agent(run: Any, api: respx.MockRouter, logged_i
     assert as_json.json() == DETAIL
 
 
-def test_show_workspace_bad_id(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+def test_show_workspace_that_is_no_id_or_name(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    listing = api.get("/api/v1/workspaces").mock(
+        return_value=httpx.Response(200, json=[workspace()])
+    )
+    anything_else = api.route().mock(return_value=httpx.Response(500))
+
     result = run("workspaces", "show", "../agents")
 
-    assert result.exit_code == 2
-    assert "not a valid workspace ID" in result.stderr
-    assert not api.calls
+    assert result.exit_code == 3
+    assert "no workspace has the ID or name '../agents'" in result.stderr
+    assert listing.called and not anything_else.called
 
 
 def test_tasks_paginate_with_status(run: Any, api: respx.MockRouter, logged_in: str) -> None:
