@@ -1,7 +1,7 @@
 """Recently listed agents and workspaces, kept so that TAB can complete their IDs offline.
 
 List commands write it as a side effect; completion only reads it, so pressing TAB never
-waits on the network. It is plain text, one `kind<TAB>id<TAB>name` line an item, so that reading
+waits on the network. It is plain text, one `kind<TAB>id<TAB>name<TAB>status` line an item, so reading
 it costs TAB nothing to import. Losing it costs nothing: failures to read or write are ignored.
 
 Names come from the server and end up in a shell's completion machinery and on the terminal,
@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,30 +53,44 @@ def cache_path() -> Path:
 
 
 def remembering(kind: str, items: Iterable[T]) -> Iterator[T]:
-    """Pass `items` (models or mappings) through unchanged, keeping IDs and names for completion."""
-    kept: list[tuple[str, str]] = []
+    """Pass `items` (models or mappings) through unchanged, remembering ID, name and status.
+
+    What a listing shows joins what earlier listings showed, newest first, up to KEEP of a
+    kind: listing only the cancelled agents must not make TAB forget the active ones.
+    """
+    seen: dict[str, tuple[str, str]] = {}
     for item in items:
         data = item if isinstance(item, Mapping) else getattr(item, "raw", None)
-        if len(kept) < KEEP and isinstance(data, Mapping):
+        if len(seen) < KEEP and isinstance(data, Mapping):
             item_id = data.get("id")
             if isinstance(item_id, str) and is_uuid(item_id):
                 name = safe_name(str(data.get(NAME_FIELD[kind]) or ""))
-                kept.append((item_id.lower(), name))
+                seen[item_id.lower()] = (name, safe_name(str(data.get("status") or "")))
         yield item
-    if kept:
-        _save(kind, kept)
+    if seen:
+        _save(kind, [(item_id, name, status) for item_id, (name, status) in seen.items()])
 
 
-def candidates(kind: str, incomplete: str) -> list[tuple[str, str]]:
-    """(ID, name) pairs whose ID starts with what has been typed so far."""
+def candidates(
+    kind: str, incomplete: str, statuses: Collection[str] | None = None
+) -> list[tuple[str, str]]:
+    """(ID, name) pairs whose ID starts with what has been typed so far.
+
+    With `statuses`, only items last seen in one of them (or whose status is unknown): TAB
+    after `agents pause` offers the active agents, not the paused ones.
+    """
     prefix = incomplete.lower()
-    return [(i, name) for k, i, name in _load() if k == kind and i.startswith(prefix)]
+    return [
+        (i, name)
+        for k, i, name, status in _load()
+        if k == kind and i.startswith(prefix) and (statuses is None or status in (*statuses, ""))
+    ]
 
 
 def name_of(kind: str, item_id: str) -> str:
     """The (cleaned) name a listing last showed for this ID; empty if none did."""
     wanted = item_id.lower()
-    return next((name for k, i, name in _load() if k == kind and i == wanted), "")
+    return next((name for k, i, name, _status in _load() if k == kind and i == wanted), "")
 
 
 def is_uuid(text: str) -> bool:
@@ -106,7 +120,8 @@ def _safe_character(character: str) -> str:
     return character if category in _SAFE_CATEGORIES else STAND_IN
 
 
-def _load() -> list[tuple[str, str, str]]:
+def _load() -> list[tuple[str, str, str, str]]:
+    """(kind, ID, name, status) a line; a line from an older version has no status."""
     try:
         with cache_path().open(encoding="utf-8", errors="replace") as file:
             lines = file.read(READ_LIMIT).split("\n")
@@ -115,16 +130,20 @@ def _load() -> list[tuple[str, str, str]]:
     entries = []
     for line in lines:
         fields = line.split("\t")
-        if len(fields) == 3 and is_uuid(fields[1]):
-            entries.append((fields[0], fields[1].lower(), safe_name(fields[2])))
+        if len(fields) in (3, 4) and is_uuid(fields[1]):
+            status = safe_name(fields[3]) if len(fields) == 4 else ""
+            entries.append((fields[0], fields[1].lower(), safe_name(fields[2]), status))
     return entries
 
 
-def _save(kind: str, entries: list[tuple[str, str]]) -> None:
-    """Replace the cached items of `kind`; never fails: the cache is only a convenience."""
-    others = [entry for entry in _load() if entry[0] != kind]
-    fresh = [(kind, item_id, name) for item_id, name in entries]
-    text = "".join("\t".join(entry) + "\n" for entry in others + fresh)
+def _save(kind: str, fresh: list[tuple[str, str, str]]) -> None:
+    """Put what a listing showed first among the kind's entries; never fails: only a cache."""
+    entries = _load()
+    newer = {item_id for item_id, _name, _status in fresh}
+    older = [(i, n, st) for k, i, n, st in entries if k == kind and i not in newer]
+    kept = [(kind, *entry) for entry in (fresh + older)[:KEEP]]
+    others = [entry for entry in entries if entry[0] != kind]
+    text = "".join("\t".join(entry) + "\n" for entry in others + kept)
     from aitasker_cli.atomic import replace_file  # not on the TAB path, which only reads
 
     # A cache that cannot be written only means no completion; losing it to a crash, the same.

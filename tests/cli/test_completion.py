@@ -219,7 +219,7 @@ def test_names_and_ids_are_cleaned_when_cached(tmp_path: Path) -> None:
     assert passed == items
     written = cache.cache_path().read_text(encoding="utf-8")
     assert written == (
-        f"agents\t{AGENT}\tSales bot ＼＄（id）�］0；x�\nagents\t{OTHER}\tupper case\n"
+        f"agents\t{AGENT}\tSales bot ＼＄（id）�］0；x�\t\nagents\t{OTHER}\tupper case\t\n"
     )
 
 
@@ -277,4 +277,32 @@ def test_listing_names_with_a_lone_surrogate_exits_0(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)[0]["display_name"] == "bad \ud800 name"
     cached = Path(env["AITASKER_CACHE_DIR"], "completion.tsv").read_text(encoding="utf-8")
-    assert cached == f"agents\t{AGENT}\tbad � name\n"
+    assert cached == f"agents\t{AGENT}\tbad � name\tactive\n"
+
+
+def test_listings_add_up_and_keep_each_items_status(tmp_path: Path) -> None:
+    """Listing only the cancelled agents must not make TAB forget the active ones."""
+    list(cache.remembering("agents", [{"id": AGENT, "display_name": "A", "status": "active"}]))
+    list(cache.remembering("agents", [{"id": OTHER, "display_name": "B", "status": "cancelled"}]))
+
+    assert cache.candidates("agents", "") == [(OTHER, "B"), (AGENT, "A")]
+    assert cache.candidates("agents", "", statuses=("active",)) == [(AGENT, "A")]
+    assert cache.candidates("agents", "", statuses=("paused",)) == []
+
+
+def test_the_newest_listing_wins_and_the_cache_stays_bounded(tmp_path: Path) -> None:
+    many = [{"id": f"00000000-0000-4000-8000-{n:012d}", "status": "active"} for n in range(600)]
+    list(cache.remembering("agents", many))
+    list(cache.remembering("agents", [{"id": AGENT, "display_name": "A", "status": "paused"}]))
+
+    kept = cache.candidates("agents", "")
+    assert len(kept) == cache.KEEP
+    assert kept[0] == (AGENT, "A")
+
+
+def test_an_older_cache_without_statuses_still_completes(tmp_path: Path) -> None:
+    path = cache.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"agents\t{AGENT}\told line\n", encoding="utf-8")
+
+    assert cache.candidates("agents", "", statuses=("active",)) == [(AGENT, "old line")]
