@@ -1,8 +1,9 @@
 """Recently listed agents and workspaces, kept so that TAB can complete their IDs offline.
 
 List commands write it as a side effect; completion only reads it, so pressing TAB never
-waits on the network. It is plain text, one `kind<TAB>id<TAB>name<TAB>status` line an item, so reading
-it costs TAB nothing to import. Losing it costs nothing: failures to read or write are ignored.
+waits on the network. It is plain text, one `kind<TAB>id<TAB>name<TAB>status` line an item, so
+reading it costs TAB nothing to import. Losing it costs nothing: failures to read or write are
+ignored.
 
 Names come from the server and end up in a shell's completion machinery and on the terminal,
 so only IDs shaped like UUIDs are kept and names are reduced to harmless characters, both when
