@@ -151,7 +151,6 @@ def show_agent(common: Common, agent_id: AgentIdArg) -> None:
 def _status_command(action: Action) -> Callable[..., None]:
     """`agents pause`, `agents resume`: one command per row of the actions table."""
 
-    @api_command
     def command(
         common: Common,
         agent_ids: AgentIdsArg = None,
@@ -165,7 +164,26 @@ def _status_command(action: Action) -> Callable[..., None]:
             change_status(session, action, agent_ids or [], stdin, timeout, concurrency)
 
     command.__doc__ = action.summary
-    return command
+    # TAB offers the agents this action acts on (pause: the active ones), as last listed.
+    command.__annotations__["agent_ids"] = Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="AGENT_ID",
+            help="Hired agents: IDs, unique starts of IDs (4+ characters), or exact names.",
+            show_default=False,
+            autocompletion=_cached_agents(action.acts_on),
+        ),
+    ]
+    return api_command(command)
+
+
+def _cached_agents(statuses: tuple[str, ...]) -> Callable[[str], list[tuple[str, str]]]:
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        from aitasker_cli import cache
+
+        return cache.candidates("agents", incomplete, statuses)
+
+    return complete
 
 
 def change_status(

@@ -64,7 +64,7 @@ def test_list_table_shows_default_columns(run: Any, api: respx.MockRouter, logge
     assert result.exit_code == 0
     header = result.stdout.splitlines()[0].split()
     assert header[:4] == ["ID", "DISPLAY", "NAME", "AGENT"]
-    assert AGENT_ID in result.stdout and "Maya – Social Media" in result.stdout
+    assert AGENT_ID[:8] in result.stdout and "Maya – Social Media" in result.stdout
     assert "2025-06-10" in result.stdout  # more than a month ago: shown as a date
 
 

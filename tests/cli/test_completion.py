@@ -115,7 +115,7 @@ def test_zsh_protocol_completes_with_agent_names(shell_env: dict[str, str]) -> N
     env = {
         **shell_env,
         "_AITASKER_COMPLETE": "complete_zsh",
-        "_TYPER_COMPLETE_ARGS": "aitasker agents resume 1888",
+        "_TYPER_COMPLETE_ARGS": "aitasker agents pause 1888",  # Maya is active
     }
 
     done = subprocess.run(
@@ -306,3 +306,29 @@ def test_an_older_cache_without_statuses_still_completes(tmp_path: Path) -> None
     path.write_text(f"agents\t{AGENT}\told line\n", encoding="utf-8")
 
     assert cache.candidates("agents", "", statuses=("active",)) == [(AGENT, "old line")]
+
+
+@pytest.mark.parametrize(("verb", "status"), [("pause", "active"), ("resume", "paused")])
+def test_tab_offers_each_action_the_agents_it_acts_on(
+    shell_env: dict[str, str], verb: str, status: str
+) -> None:
+    listed = subprocess.run(
+        [installed_script(), "--sandbox", "agents", "list", "-o", "tsv", "--fields", "id,status"],
+        env=shell_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    wanted = sorted(line.split("\t")[0] for line in listed.splitlines() if line.endswith(status))
+    env = {
+        **shell_env,
+        "_AITASKER_COMPLETE": "complete_bash",
+        "COMP_WORDS": f"aitasker agents {verb} ",
+        "COMP_CWORD": "3",
+    }
+
+    offered = subprocess.run(
+        [installed_script()], env=env, capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+
+    assert wanted and sorted(offered) == wanted
