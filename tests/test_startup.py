@@ -31,6 +31,10 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
         ["agents", "list", "--help"],
         ["auth", "login", "--help"],
         ["workspaces", "tasks", "--help"],
+        ["agents", "pause", "--help"],
+        [],
+        ["agents"],
+        ["help", "sandbox", "serve"],
     ],
 )
 def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:

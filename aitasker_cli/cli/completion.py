@@ -32,7 +32,9 @@ file from $fpath did nothing; inside a completion (compstate is set) it now answ
 too. Sourced, it only registers, as before."""
 
 
-def command(shell: Annotated[Shell, typer.Argument(help="Which shell.")]) -> None:
+def command(
+    shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.")],
+) -> None:
     """Print the completion script for SHELL; see the README for where to put it."""
     typer.echo(script(shell), nl=False)
 

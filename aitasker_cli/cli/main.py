@@ -10,9 +10,14 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+import typer.core
+
+# Typer 0.28 carries its own copy of Click: its command classes subclass these types.
+from typer import _click as click
 
 from aitasker_cli import __version__
-from aitasker_cli.cli.options import VALUE_OPTIONS, Common, api_command
+from aitasker_cli.cli.examples import examples_text
+from aitasker_cli.cli.options import COMMON_NAMES, VALUE_OPTIONS, Common, api_command
 from aitasker_cli.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
 
 COMMANDS = {
@@ -20,11 +25,14 @@ COMMANDS = {
     "workspaces": "List and inspect workspaces and their tasks.",
     "auth": "Log in, log out and inspect the stored API token.",
     "api": "Call any API path with your token and print the response body (JSON).",
-    "sandbox": "The embedded sandbox API: try every command, or test scripts, with no account.",
     "doctor": "Check the installation, config, token, keyring, API and clock; say what to fix.",
+    "sandbox": "The embedded sandbox API: try every command, or test scripts, with no account.",
     "completion": "Print the shell completion script for bash, zsh, fish or PowerShell.",
 }
-"""Every command under `aitasker`, with its help; each lives in aitasker_cli/cli/NAME.py."""
+"""Every command under `aitasker`, with its help, in the order `--help` lists them (core ones
+first); each lives in aitasker_cli/cli/NAME.py."""
+HELP_COMMAND = "help"
+"""`aitasker help WORDS` is `aitasker WORDS --help`."""
 GROUPS = ("agents", "workspaces", "auth", "sandbox")
 _FALSE = ("", "0", "false", "no", "off", "n", "f")
 """What AITASKER_DEBUG may be set to and still mean off, as Typer reads booleans."""
@@ -39,6 +47,8 @@ def build_app(wanted: list[str]) -> typer.Typer:
     """
     app = typer.Typer(
         name="aitasker",
+        cls=RootGroup,
+        epilog=examples_text(()),
         no_args_is_help=True,
         # Adds --install-completion and --show-completion, and Typer's completion protocol.
         add_completion=True,
@@ -54,16 +64,118 @@ def build_app(wanted: list[str]) -> typer.Typer:
     for name, summary in COMMANDS.items():
         module = importlib.import_module(f"aitasker_cli.cli.{name}") if name == command else None
         if name in GROUPS:
-            group = typer.Typer(no_args_is_help=True)
+            group = typer.Typer(cls=HelpGroup, no_args_is_help=True)
             for sub_name, function in (module.COMMANDS if module else {}).items():
                 real = sub_name == subcommand
-                group.command(sub_name, help=None if real else function.__doc__)(
-                    function if real else _stand_in
-                )
-            app.add_typer(group, name=name, help=summary)
+                group.command(
+                    sub_name,
+                    cls=HelpCommand,
+                    help=None if real else function.__doc__,
+                    epilog=examples_text((name, sub_name)),
+                )(function if real else _stand_in)
+            app.add_typer(group, name=name, help=summary, epilog=examples_text((name,)))
         else:
-            app.command(name, help=summary)(module.command if module else _stand_in)
+            app.command(name, cls=HelpCommand, help=summary, epilog=examples_text((name,)))(
+                module.command if module else _stand_in
+            )
     return app
+
+
+class HelpCommand(typer.core.TyperCommand):
+    """A command whose plain `--help` reads like gh's: own options, global ones, examples."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return _usage_pieces(self, ctx)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_parameters(self, ctx, formatter)
+
+    def format_epilog(self, _ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_examples(self.epilog, formatter)
+
+
+class HelpGroup(typer.core.TyperGroup):
+    """A command group with the same help as HelpCommand, printed on stdout when called bare."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            # A bare group is a request for its help, as in gh: stdout, exit 0.
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.format_commands(ctx, formatter)
+        _format_parameters(self, ctx, formatter)
+
+    def format_epilog(self, _ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_examples(self.epilog, formatter)
+
+
+class RootGroup(HelpGroup):
+    """`aitasker` itself: its commands in COMMANDS' order, and `help` among them."""
+
+    def list_commands(self, _ctx: click.Context) -> list[str]:
+        return sorted(self.commands, key=lambda name: [*COMMANDS, name].index(name))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = [name for name in self.list_commands(ctx) if not self.commands[name].hidden]
+        limit = formatter.width - 6 - max(len(name) for name in [*names, HELP_COMMAND])
+        rows = [(name, self.commands[name].get_short_help_str(limit)) for name in names]
+        rows.append((HELP_COMMAND, "Show the help of a command: aitasker help agents pause."))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _usage_pieces(command: click.Command, ctx: click.Context) -> list[str]:
+    """`[OPTIONS] AGENT_ID...`: each argument by its name, without type or brace noise."""
+    pieces = [command.options_metavar] if command.options_metavar else []
+    for param in command.get_params(ctx):
+        if param.param_type_name == "argument":
+            name = _argument_name(param)
+            pieces.append(name if param.required or param.nargs != 1 else f"[{name}]")
+    return pieces
+
+
+def _argument_name(param: click.Parameter) -> str:
+    """An argument as help shows it: AGENT_ID, or AGENT_ID... when it takes many."""
+    name = param.metavar or (param.name or "").upper()
+    return f"{name}..." if param.nargs != 1 else name
+
+
+def _format_parameters(
+    command: click.Command, ctx: click.Context, formatter: click.HelpFormatter
+) -> None:
+    """Arguments, the command's own options, then the options every API command shares."""
+    arguments: list[tuple[str, str]] = []
+    own: list[tuple[str, str]] = []
+    shared: list[tuple[str, str]] = []
+    for param in command.get_params(ctx):
+        takes_value = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+        if param.param_type_name == "option" and param.metavar is None and takes_value:
+            param.metavar = (param.name or "").upper()  # not Typer's `<str>` or `<int range>`
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        if param.param_type_name == "argument":
+            arguments.append((_argument_name(param), record[1]))
+        elif param.name in COMMON_NAMES:
+            shared.append(record)
+        else:
+            own.append(record)
+    for title, rows in (("Arguments", arguments), ("Options", own), ("Global options", shared)):
+        if rows:
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
+def _format_examples(epilog: str | None, formatter: click.HelpFormatter) -> None:
+    """The examples, one a line as written: Click's epilog would re-wrap them into prose."""
+    if not epilog:
+        return
+    with formatter.section("Examples"):
+        for line in epilog.splitlines():
+            formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
 
 
 def _stand_in() -> None:
@@ -124,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         from aitasker_cli.cli.completion import keep_completion_help_plain
 
         keep_completion_help_plain()
+    else:
+        args = _as_help_request(args)
     try:
         build_app(requested_words(args))(args=args, prog_name="aitasker")
     except SystemExit as exit_:
@@ -133,6 +247,13 @@ def main(argv: list[str] | None = None) -> None:
     except (Exception, KeyboardInterrupt, Terminated) as exc:
         sys.exit(_report(exc, debug))
     sys.exit(ExitCode.OK)
+
+
+def _as_help_request(args: list[str]) -> list[str]:
+    """`aitasker help WORDS` asks for help: `aitasker WORDS --help`."""
+    if args and args[0] == HELP_COMMAND:
+        return [*args[1:], "--help"]
+    return args
 
 
 def _stop_on_signals() -> None:

@@ -49,8 +49,10 @@ OutputOpt = Annotated[
         "--output",
         "-o",
         envvar="AITASKER_OUTPUT",
+        metavar="FORMAT",
         show_default=False,
-        help="Output format [default: table on a terminal, tsv otherwise].",
+        help="Output format: table, json, ndjson, csv, tsv, id or markdown [default: table on a "
+        "terminal, tsv otherwise].",
     ),
 ]
 FieldsOpt = Annotated[
@@ -157,7 +159,8 @@ _COMMON_PARAMETERS = [
     )
     for f in fields(Common)
 ]
-_COMMON_NAMES = [parameter.name for parameter in _COMMON_PARAMETERS]
+COMMON_NAMES = [parameter.name for parameter in _COMMON_PARAMETERS]
+"""The parameter names of the common options, which `--help` lists as global options."""
 
 
 def api_command(command: Callable[..., None]) -> Callable[..., None]:
@@ -172,8 +175,8 @@ def api_command(command: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(context: typer.Context, **values: Any) -> None:
-        resolved = {name: values.pop(name) for name in _COMMON_NAMES}
-        typed = {name: resolved[name] for name in _COMMON_NAMES if _typed(context, name)}
+        resolved = {name: values.pop(name) for name in COMMON_NAMES}
+        typed = {name: resolved[name] for name in COMMON_NAMES if _typed(context, name)}
         # A flag beats an env var wherever it was typed; one after the command name wins.
         before_command: dict[str, Any] = context.obj if isinstance(context.obj, dict) else {}
         context.obj = {**before_command, **typed}  # what subcommands of this one inherit
