@@ -9,7 +9,16 @@ import sys
 
 import pytest
 
-HEAVY = ("httpx", "keyring", "rich", "pydantic", "aitasker_cli.client", "aitasker_cli.models")
+HEAVY = (
+    "httpx",
+    "keyring",
+    "rich",
+    "pydantic",
+    "aitasker_cli.client",
+    "aitasker_cli.models",
+    "click",
+)
+"""click: Typer 0.28 carries its own copy; the separate package would be loaded for nothing."""
 
 PROBE = """
 import json, sys

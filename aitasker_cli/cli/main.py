@@ -250,9 +250,17 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _as_help_request(args: list[str]) -> list[str]:
-    """`aitasker help WORDS` asks for help: `aitasker WORDS --help`."""
-    if args and args[0] == HELP_COMMAND:
-        return [*args[1:], "--help"]
+    """`aitasker [OPTIONS] help WORDS` asks for help: `aitasker [OPTIONS] WORDS --help`."""
+    expects_value = False
+    for index, arg in enumerate(args):
+        if expects_value:
+            expects_value = False
+        elif arg in VALUE_OPTIONS:
+            expects_value = True
+        elif not arg.startswith("-"):
+            if arg == HELP_COMMAND:
+                return [*args[:index], *args[index + 1 :], "--help"]
+            break
     return args
 
 

@@ -198,6 +198,20 @@ def test_help_command_is_dash_dash_help(run: Any, words: tuple[str, ...]) -> Non
     assert result.stdout == run(*words, "--help").stdout
 
 
+def test_help_command_after_the_common_options(run: Any) -> None:
+    result = run("--profile", "work", "help", "agents", "list")
+
+    assert result.exit_code == 0
+    assert result.stdout == run("agents", "list", "--help").stdout
+
+
+def test_help_is_only_a_command_in_first_place(run: Any) -> None:
+    result = run("--sandbox", "agents", "show", "help")
+
+    assert "Usage:" not in result.stdout
+    assert result.exit_code != 0
+
+
 @pytest.mark.parametrize("words", [("nope",), ("agents", "nope")])
 def test_help_for_an_unknown_command_is_a_usage_error(run: Any, words: tuple[str, ...]) -> None:
     result = run("help", *words)
