@@ -5,11 +5,13 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import pty
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,3 +105,38 @@ def sandbox_server(*options: str, env: dict[str, str] | None = None) -> Iterator
         process.send_signal(signal.SIGINT)
         _out, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
+
+
+def with_stderr_on_a_terminal(
+    *argv: str, env: dict[str, str], stdin: str = ""
+) -> tuple[str, str, int]:
+    """Run the installed script with stderr a real pseudo-terminal, read as a terminal reads it
+    (so the child never blocks on it); returns stdout, what the terminal showed, the exit code."""
+    leader, follower = pty.openpty()
+    screen: list[bytes] = []
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            screen.append(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    with subprocess.Popen(
+        [installed_script(), *argv],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+    ) as process:
+        os.close(follower)
+        out, _ = process.communicate(stdin.encode(), timeout=60)
+    reader.join(10)
+    os.close(leader)
+    shown = b"".join(screen).decode(errors="replace").replace("\r\n", "\n")
+    return out.decode(), shown, process.returncode

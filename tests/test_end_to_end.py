@@ -6,11 +6,8 @@ A stub server plays the failures a real API can have; `aitasker sandbox serve` p
 from __future__ import annotations
 
 import json
-import os
-import pty
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +18,13 @@ import pytest
 from aitasker_cli.sandbox.seed import seed_state
 from tests.conftest import AGENT_ID, TOKEN, agent, uuid_n
 from tests.loopback import LoopbackApi, serve
-from tests.processes import aitasker, clean_env, installed_script, sandbox_server
+from tests.processes import (
+    aitasker,
+    clean_env,
+    installed_script,
+    sandbox_server,
+    with_stderr_on_a_terminal,
+)
 
 AGENTS_PATH = "/api/v1/workspaces/agents"
 
@@ -208,7 +211,7 @@ def test_every_command_and_format_against_the_sandbox_server(
         (["agents", "show", MISSING], 3, "Hired agent not found"),
         (["workspaces", "tasks", MISSING], 3, "Workspace not found"),
         (["agents", "pause", CANCELLED], 6, "Cancelled agents cannot be paused"),
-        (["agents", "pause", "not-an-id"], 2, "not a valid agent ID"),
+        (["agents", "pause", "not-an-id"], 3, "no agent has the ID or name"),
         (
             ["agents", "list", "--api-url", "http://127.0.0.1:9", "--retries", "0"],
             7,
@@ -308,39 +311,15 @@ def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path: Path, fmt: str) -
     ids = aitasker("--sandbox", "agents", "list", "--status", "active", "-o", "id", env=env).stdout
     piped = aitasker("--sandbox", "agents", "pause", "--stdin", "-o", "id", env=env, stdin=ids)
 
-    leader, follower = pty.openpty()
-    screen: list[bytes] = []
-
-    def read_terminal() -> None:  # as a terminal does, so the child never blocks on it
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            screen.append(chunk)
-
-    reader = threading.Thread(target=read_terminal, daemon=True)
-    reader.start()
-    with subprocess.Popen(
-        [installed_script(), "--sandbox", "agents", "resume", "--stdin", "-o", fmt],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        env=env,
-    ) as process:
-        os.close(follower)
-        out, _ = process.communicate(ids.encode(), timeout=60)
-    reader.join(10)
-    os.close(leader)
-    shown = b"".join(screen)
+    out, shown, _code = with_stderr_on_a_terminal(
+        "--sandbox", "agents", "resume", "--stdin", "-o", fmt, env=env, stdin=ids
+    )
 
     assert "resume agents" not in piped.stderr and "%" not in piped.stderr
-    assert b"resume agents" in shown and b"100%" in shown
+    assert "resume agents" in shown and "100%" in shown
     results = json.loads(out) if fmt == "json" else [json.loads(x) for x in out.splitlines()]
     assert len(results) == len(ids.split())
-    assert b'"ok"' not in shown
+    assert '"ok"' not in shown
 
 
 def test_api_and_doctor_against_the_sandbox_server(served_env: dict[str, str]) -> None:

@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import threading
 from pathlib import Path
 
-from tests.processes import aitasker, clean_env, installed_script
+from tests.processes import aitasker, clean_env, with_stderr_on_a_terminal
 
 
 def _with_stderr_on_a_terminal(*argv: str, env: dict[str, str]) -> tuple[str, str]:
-    """Run the installed script with stderr a real pseudo-terminal; (stdout, the screen)."""
-    leader, follower = pty.openpty()
-    screen: list[bytes] = []
-
-    def read_terminal() -> None:  # as a terminal does, so the child never blocks on it
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            screen.append(chunk)
-
-    reader = threading.Thread(target=read_terminal, daemon=True)
-    reader.start()
-    with subprocess.Popen(
-        [installed_script(), *argv],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        env=env,
-    ) as process:
-        os.close(follower)
-        out, _ = process.communicate(timeout=60)
-    reader.join(10)
-    os.close(leader)
-    assert process.returncode == 0, b"".join(screen)
-    return out.decode(), b"".join(screen).decode().replace("\r\n", "\n")
+    out, screen, code = with_stderr_on_a_terminal(*argv, env=env)
+    assert code == 0, screen
+    return out, screen
 
 
 def test_a_single_pause_says_what_happened_on_the_terminal_only(tmp_path: Path) -> None:

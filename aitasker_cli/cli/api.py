@@ -158,16 +158,9 @@ def _projected(item: Any, fields: tuple[str, ...] | None) -> Any:
             f"--fields selects keys of JSON objects, but the response holds {_json_kind(item)}",
             hint="Run it again without --fields.",
         )
-    from aitasker_cli.output.cells import lookup
+    from aitasker_cli.output.cells import nested
 
-    projected: dict[str, Any] = {}
-    for field in fields:
-        *parents, leaf = field.split(".")
-        target = projected
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[leaf] = lookup(item, field)
-    return projected
+    return nested(item, fields)
 
 
 def _json_kind(value: Any) -> str:

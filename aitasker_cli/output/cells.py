@@ -79,6 +79,11 @@ def project(item: Any, fields: Sequence[str] | None, view: View) -> Any:
     if fields is None:
         return raw
     checked_fields(fields, view, raw)
+    return nested(raw, fields)
+
+
+def nested(raw: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """Only the keys at `fields`, nested as they were (`a.b` gives `{"a": {"b": …}}`)."""
     projected: dict[str, Any] = {}
     for field in fields:
         *parents, leaf = field.split(".")
