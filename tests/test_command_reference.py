@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 from pathlib import Path
 
@@ -15,9 +16,14 @@ def test_the_command_reference_matches_every_help() -> None:
     spec.loader.exec_module(generator)
 
     committed = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    current = generator.reference()
 
-    assert committed == generator.reference(), (
+    drift = "".join(
+        list(difflib.unified_diff(committed.splitlines(True), current.splitlines(True)))[:40]
+    )
+    assert committed == current, (
         "docs/commands.md has drifted: run python tools/command_reference.py > docs/commands.md"
+        f"\n{drift}"
     )
 
 
