@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aitasker_cli import credentials
-from aitasker_cli.errors import LocalIOError, UsageError
+from aitasker_cli.errors import AitaskerError, LocalIOError, UsageError
 from aitasker_cli.output.formats import FORMAT_NAMES
 from aitasker_cli.paths import config_dir
 
@@ -139,6 +139,14 @@ def load_profile(name: str) -> dict[str, str]:
 def config_profiles() -> set[str]:
     """The names of the profiles that config.toml defines; none when there is no file."""
     return set(_read_profiles())
+
+
+def profile_names() -> list[str]:
+    """The profiles config.toml defines, for TAB; none when it cannot be read."""
+    try:
+        return [str(name) for name in _read_profiles()]
+    except AitaskerError:
+        return []
 
 
 def _read_profiles() -> Mapping[str, Any]:

@@ -17,6 +17,29 @@ if TYPE_CHECKING:
     from aitasker_cli.config import Settings
 
 
+def _profiles(incomplete: str) -> list[str]:
+    """Profile names for TAB: `default` and the config file's; nothing heavy, never an error."""
+    from aitasker_cli.config import DEFAULT_PROFILE, profile_names
+
+    return [name for name in (DEFAULT_PROFILE, *profile_names()) if name.startswith(incomplete)]
+
+
+def _fields(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Field names for TAB, for the resource the command shows; after a comma, the next one."""
+    from aitasker_cli import views
+
+    words = ctx.command_path.split()[1:]
+    view = {"agents": views.AGENTS, "workspaces": views.WORKSPACES}.get(words[0] if words else "")
+    if words[-1:] == ["tasks"]:
+        view = views.TASKS
+    if view is None:
+        return []
+    done, _, current = incomplete.rpartition(",")
+    lead = f"{done}," if done else ""
+    names = dict.fromkeys((*view.columns, *view.detail))
+    return [lead + name for name in names if name.startswith(current)]
+
+
 ApiUrlOpt = Annotated[
     str | None,
     typer.Option(
@@ -41,6 +64,7 @@ ProfileOpt = Annotated[
         envvar="AITASKER_PROFILE",
         metavar="NAME",
         help="Stored login and settings to use [default: default].",
+        autocompletion=_profiles,
     ),
 ]
 OutputOpt = Annotated[
@@ -61,6 +85,7 @@ FieldsOpt = Annotated[
         "--fields",
         metavar="A,B,C",
         help="Fields to show, in order (a.b for nested); for json, the keys kept.",
+        autocompletion=_fields,
     ),
 ]
 LONGEST_WAIT_SECONDS = 86_400.0

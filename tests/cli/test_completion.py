@@ -332,3 +332,39 @@ def test_tab_offers_each_action_the_agents_it_acts_on(
     ).stdout.split()
 
     assert wanted and sorted(offered) == wanted
+
+
+def _complete(env: dict[str, str], words: str) -> list[str]:
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    completed = subprocess.run(
+        [installed_script()],
+        env={**env, "_AITASKER_COMPLETE": "complete_bash", "COMP_WORDS": words,
+             "COMP_CWORD": str(cword)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )  # fmt: skip
+    return completed.stdout.split()
+
+
+def test_profile_values_complete_from_the_config(shell_env: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text("[profiles.staging]\n[profiles.prod]\n", encoding="utf-8")
+    env = {**shell_env, "AITASKER_CONFIG_DIR": str(config)}
+
+    assert _complete(env, "aitasker agents list --profile ") == ["default", "staging", "prod"]
+    assert _complete(env, "aitasker agents list --profile st") == ["staging"]
+
+
+def test_field_names_complete_for_the_commands_resource(shell_env: dict[str, str]) -> None:
+    agents = _complete(shell_env, "aitasker agents list --fields display_name,st")
+    tasks = _complete(shell_env, "aitasker workspaces tasks x --fields cost")
+
+    assert agents == ["display_name,status", "display_name,stripe_subscription_id"]
+    assert tasks == ["cost_usd"]
+
+
+def test_output_formats_complete(shell_env: dict[str, str]) -> None:
+    assert "markdown" in _complete(shell_env, "aitasker agents list -o ")
