@@ -72,6 +72,12 @@ def remembering(kind: str, items: Iterable[T]) -> Iterator[T]:
         _save(kind, [(item_id, name, status) for item_id, (name, status) in seen.items()])
 
 
+def learn(kind: str, items: Iterable[object]) -> None:
+    """Remember items a command changed, with their new status (TAB then offers them right)."""
+    for _item in remembering(kind, items):
+        pass
+
+
 def candidates(
     kind: str, incomplete: str, statuses: Collection[str] | None = None
 ) -> list[tuple[str, str]]:

@@ -195,7 +195,7 @@ def change_status(
     concurrency: int,
 ) -> None:
     """Change one agent (its result, or its error) or many (a result per item)."""
-    from aitasker_cli import bulk, render
+    from aitasker_cli import bulk, cache, render
     from aitasker_cli.resolve import Resolver
 
     perform = performer(session.client, action, wait_timeout)
@@ -205,6 +205,7 @@ def change_status(
         agent = perform(agent_ids[0])
         render.show(agent, views.AGENTS, session.output)
         _tell_done(action, agent, agent_ids[0])
+        cache.learn("agents", [agent])
         return
     if not agent_ids and not stdin:
         raise UsageError(f"nothing to {action.name}", hint="Pass AGENT_ID arguments, or --stdin.")
@@ -213,15 +214,19 @@ def change_status(
     ids = bulk.read_ids(agent_ids, bulk.read_stdin(sys.stdin) if stdin else None)
     results = render.BulkResults(views.AGENTS, session.output, ids)
     with render.progress(len(ids), f"{action.name} agents", session.output) as step:
+        changed: list[Any] = []
 
         def report(outcome: bulk.Outcome) -> None:
             results.add(outcome.result())
+            if outcome.ok and len(changed) < cache.KEEP:
+                changed.append(outcome.agent)
             step()
 
         try:
             failed = bulk.run_all(ids, perform, concurrency, report)
         finally:
             results.finish()
+            cache.learn("agents", changed)
     summary = f"{action.name}: {len(ids) - failed} of {len(ids)} agents done, {failed} failed"
     if failed:
         raise PartialFailure(summary, hint="Each failed item's result says why.")

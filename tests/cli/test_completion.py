@@ -368,3 +368,17 @@ def test_field_names_complete_for_the_commands_resource(shell_env: dict[str, str
 
 def test_output_formats_complete(shell_env: dict[str, str]) -> None:
     assert "markdown" in _complete(shell_env, "aitasker agents list -o ")
+
+
+def test_after_a_pause_tab_offers_that_agent_for_resume_not_pause(
+    shell_env: dict[str, str],
+) -> None:
+    subprocess.run(
+        [installed_script(), "--sandbox", "agents", "pause", AGENT, "-o", "id"],
+        env=shell_env,
+        capture_output=True,
+        check=True,
+    )
+
+    assert AGENT not in _complete(shell_env, "aitasker agents pause ")
+    assert AGENT in _complete(shell_env, "aitasker agents resume ")
