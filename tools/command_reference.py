@@ -7,12 +7,11 @@ tests/test_command_reference.py fails when the committed file no longer matches.
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
 
-from aitasker_cli.cli.main import COMMANDS, GROUPS
+from aitasker_cli.cli.main import command_paths
 
 WIDTH = "100"
 
@@ -31,24 +30,13 @@ def help_text(*words: str) -> str:
     return completed.stdout.rstrip() + "\n"
 
 
-def every_command() -> list[tuple[str, ...]]:
-    """Every command and subcommand, in the order `aitasker --help` lists them."""
-    found: list[tuple[str, ...]] = [()]
-    for name in COMMANDS:
-        found.append((name,))
-        if name in GROUPS:
-            module = importlib.import_module(f"aitasker_cli.cli.{name}")
-            found.extend((name, sub) for sub in module.COMMANDS)
-    return found
-
-
 def reference() -> str:
     parts = [
         "# Command reference\n",
         "\nGenerated from each command's `--help` by `python tools/command_reference.py`; "
         "do not edit by hand.\n",
     ]
-    for words in every_command():
+    for words in command_paths():
         title = " ".join(("aitasker", *words))
         parts.append(f"\n## `{title}`\n\n```text\n{help_text(*words)}```\n")
     return "".join(parts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -18,10 +18,11 @@ from aitasker_cli.cli.options import (
     cached_ids,
     finite_seconds,
     page_limit,
+    status_option,
 )
-from aitasker_cli.cli.session import Session, connect
+from aitasker_cli.cli.session import Listing, Session, connect
 from aitasker_cli.errors import PartialFailure, UsageError
-from aitasker_cli.statuses import AgentStatus, completer, status_help
+from aitasker_cli.statuses import AgentStatus
 
 AgentIdArg = Annotated[
     str,
@@ -40,15 +41,7 @@ AgentIdsArg = Annotated[
         autocompletion=cached_ids("agents"),
     ),
 ]
-AgentStatusOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--status",
-        metavar="STATUS",
-        help=status_help(AgentStatus, "agents"),
-        autocompletion=completer(AgentStatus),
-    ),
-]
+AgentStatusOpt = Annotated[str | None, status_option(AgentStatus, "agents")]
 StdinOpt = Annotated[
     bool,
     typer.Option(
@@ -102,39 +95,6 @@ def list_agents(
         )
         render.show_many(cache.remembering("agents", agents), views.AGENTS, session.output)
         agents.tell_if_cut("agent")
-
-
-class Listing:
-    """At most `limit` items of a listing; on a terminal, it finds out whether more exist.
-
-    Only when a person can read the notice (stderr is a terminal) is one more item asked for
-    than is shown, so scripts send the same requests as ever.
-    """
-
-    def __init__(self, fetch: Callable[[int | None], Iterable[Any]], limit: int | None) -> None:
-        from aitasker_cli.output import sink
-
-        self._limit = limit
-        self._probing = limit is not None and sink.is_terminal(sys.stderr)
-        self._fetch = fetch
-        self.more = False
-        """Whether an item beyond the limit exists (known only after iterating)."""
-
-    def __iter__(self) -> Iterator[Any]:
-        wanted = self._limit + 1 if self._limit is not None and self._probing else self._limit
-        for shown, item in enumerate(self._fetch(wanted)):
-            if shown == self._limit:
-                self.more = True
-                return
-            yield item
-
-    def tell_if_cut(self, noun: str) -> None:
-        """Say on stderr that the listing was cut, if more items exist (`noun` singular)."""
-        if self.more and self._limit is not None:
-            from aitasker_cli import render
-
-            shown = f"{self._limit} {noun}" + ("" if self._limit == 1 else "s")
-            render.message(f"Showing {shown}; more exist: use --all or --limit N")
 
 
 @api_command

@@ -178,6 +178,17 @@ def _format_examples(epilog: str | None, formatter: click.HelpFormatter) -> None
             formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
 
 
+def command_paths() -> list[tuple[str, ...]]:
+    """`aitasker` itself, every command and group, and every subcommand, in help order."""
+    found: list[tuple[str, ...]] = [()]
+    for name in COMMANDS:
+        found.append((name,))
+        if name in GROUPS:
+            module = importlib.import_module(f"aitasker_cli.cli.{name}")
+            found.extend((name, sub) for sub in module.COMMANDS)
+    return found
+
+
 def _stand_in() -> None:
     """Never run: a command is loaded before it is run."""
 

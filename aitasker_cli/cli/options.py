@@ -12,6 +12,7 @@ import typer
 
 from aitasker_cli.errors import UsageError
 from aitasker_cli.output.formats import OutputFormat
+from aitasker_cli.statuses import Status, completer, status_help
 
 if TYPE_CHECKING:
     from aitasker_cli.config import Settings
@@ -211,6 +212,16 @@ def api_command(command: Callable[..., None]) -> Callable[..., None]:
         parameters=[_CONTEXT_PARAMETER, *own, *_COMMON_PARAMETERS]
     )
     return wrapper
+
+
+def status_option(statuses: type[Status], plural: str) -> Any:
+    """The `--status` option of a listing: its known values in the help and on TAB."""
+    return typer.Option(
+        "--status",
+        metavar="STATUS",
+        help=status_help(statuses, plural),
+        autocompletion=completer(statuses),
+    )
 
 
 def cached_ids(kind: str) -> Callable[[str], list[tuple[str, str]]]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -68,3 +69,36 @@ def bearer_token(settings: Settings) -> str:
     if token.source is not auth.TokenSource.sandbox:  # public, and would mask real data
         render.add_secret(token.value)
     return token.value
+
+
+class Listing:
+    """At most `limit` items of a listing; on a terminal, it finds out whether more exist.
+
+    Only when a person can read the notice (stderr is a terminal) is one more item asked for
+    than is shown, so scripts send the same requests as ever.
+    """
+
+    def __init__(self, fetch: Callable[[int | None], Iterable[Any]], limit: int | None) -> None:
+        from aitasker_cli.output import sink
+
+        self._limit = limit
+        self._probing = limit is not None and sink.is_terminal(sys.stderr)
+        self._fetch = fetch
+        self.more = False
+        """Whether an item beyond the limit exists (known only after iterating)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        wanted = self._limit + 1 if self._limit is not None and self._probing else self._limit
+        for shown, item in enumerate(self._fetch(wanted)):
+            if shown == self._limit:
+                self.more = True
+                return
+            yield item
+
+    def tell_if_cut(self, noun: str) -> None:
+        """Say on stderr that the listing was cut, if more items exist (`noun` singular)."""
+        if self.more and self._limit is not None:
+            from aitasker_cli import render
+
+            shown = f"{self._limit} {noun}" + ("" if self._limit == 1 else "s")
+            render.message(f"Showing {shown}; more exist: use --all or --limit N")

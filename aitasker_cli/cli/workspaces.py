@@ -15,9 +15,10 @@ from aitasker_cli.cli.options import (
     api_command,
     cached_ids,
     page_limit,
+    status_option,
 )
-from aitasker_cli.cli.session import connect
-from aitasker_cli.statuses import TaskStatus, WorkspaceStatus, completer, status_help
+from aitasker_cli.cli.session import Listing, connect
+from aitasker_cli.statuses import TaskStatus, WorkspaceStatus
 
 WorkspaceIdArg = Annotated[
     str,
@@ -28,24 +29,8 @@ WorkspaceIdArg = Annotated[
     ),
 ]
 
-WorkspaceStatusOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--status",
-        metavar="STATUS",
-        help=status_help(WorkspaceStatus, "workspaces"),
-        autocompletion=completer(WorkspaceStatus),
-    ),
-]
-TaskStatusOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--status",
-        metavar="STATUS",
-        help=status_help(TaskStatus, "tasks"),
-        autocompletion=completer(TaskStatus),
-    ),
-]
+WorkspaceStatusOpt = Annotated[str | None, status_option(WorkspaceStatus, "workspaces")]
+TaskStatusOpt = Annotated[str | None, status_option(TaskStatus, "tasks")]
 
 
 @api_command
@@ -57,7 +42,6 @@ def list_workspaces(
 ) -> None:
     """List your workspaces."""
     from aitasker_cli import cache, render, statuses
-    from aitasker_cli.cli.agents import Listing
 
     if warning := statuses.unknown(status, WorkspaceStatus, "workspace"):
         render.warning(warning)
@@ -91,7 +75,6 @@ def list_tasks(
 ) -> None:
     """List the tasks of a workspace."""
     from aitasker_cli import render, statuses
-    from aitasker_cli.cli.agents import Listing
 
     if warning := statuses.unknown(status, TaskStatus, "task"):
         render.warning(warning)

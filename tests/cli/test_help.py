@@ -3,7 +3,6 @@ commands in order of use, and `aitasker` alone or `aitasker help` as ways to ask
 
 from __future__ import annotations
 
-import importlib
 import re
 import shlex
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from aitasker_cli.cli.examples import EXAMPLES
-from aitasker_cli.cli.main import COMMANDS, GROUPS
+from aitasker_cli.cli.main import COMMANDS, command_paths
 from tests.processes import aitasker, clean_env
 
 GLOBAL_FLAGS = (
@@ -25,17 +24,6 @@ GLOBAL_FLAGS = (
     "--debug",
     "--no-color",
 )
-
-
-def every_command() -> list[tuple[str, ...]]:
-    """`aitasker` itself, every command and group, and every subcommand."""
-    found: list[tuple[str, ...]] = [()]
-    for name in COMMANDS:
-        found.append((name,))
-        if name in GROUPS:
-            module = importlib.import_module(f"aitasker_cli.cli.{name}")
-            found.extend((name, sub) for sub in module.COMMANDS)
-    return found
 
 
 def sections(text: str) -> dict[str, str]:
@@ -68,7 +56,7 @@ def commands_in(lines: tuple[str, ...]) -> list[str]:
     return commands
 
 
-@pytest.mark.parametrize("words", every_command(), ids=lambda words: " ".join(words) or "-")
+@pytest.mark.parametrize("words", command_paths(), ids=lambda words: " ".join(words) or "-")
 def test_every_help_ends_with_two_to_four_examples(run: Any, words: tuple[str, ...]) -> None:
     result = run(*words, "--help")
 
@@ -81,7 +69,7 @@ def test_every_help_ends_with_two_to_four_examples(run: Any, words: tuple[str, .
 
 
 def test_every_example_table_entry_is_a_real_command() -> None:
-    assert set(EXAMPLES) == set(every_command())
+    assert set(EXAMPLES) == set(command_paths())
 
 
 SANDBOX_EXAMPLES = sorted(
@@ -144,7 +132,7 @@ def test_top_level_commands_in_order_of_use(run: Any) -> None:
     assert list(COMMANDS)[3:] == ["api", "doctor", "sandbox", "completion"]
 
 
-@pytest.mark.parametrize("words", every_command(), ids=lambda words: " ".join(words) or "-")
+@pytest.mark.parametrize("words", command_paths(), ids=lambda words: " ".join(words) or "-")
 def test_usage_lines_and_metavars_carry_no_type_noise(run: Any, words: tuple[str, ...]) -> None:
     text = run(*words, "--help").stdout
     usage = text.splitlines()[0].removeprefix("Usage: ")
