@@ -16,13 +16,17 @@ import contextlib
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from pathlib import Path
-from typing import TypeVar
 
 from aitasker_cli import patterns
 from aitasker_cli.paths import cache_dir
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+"""typing.TYPE_CHECKING without importing typing, which TAB would pay for."""
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 KEEP = 500
 NAME_FIELD = {"agents": "display_name", "workspaces": "name"}

@@ -6,7 +6,6 @@ as the server sent it, never refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import Enum
 
 
@@ -50,15 +49,6 @@ def names(statuses: type[Status]) -> list[str]:
 def status_help(statuses: type[Status], noun: str) -> str:
     """The help of a `--status` option: what it filters and the values known for `noun`."""
     return f"Only {noun} in this status: {', '.join(names(statuses))}."
-
-
-def completer(statuses: type[Status]) -> Callable[[str], list[str]]:
-    """A completion callback offering the known values that start with what was typed."""
-
-    def complete(incomplete: str) -> list[str]:
-        return [name for name in names(statuses) if name.startswith(incomplete)]
-
-    return complete
 
 
 def unknown(value: str | None, statuses: type[Status], noun: str) -> str | None:

@@ -53,3 +53,29 @@ def test_the_wheel_is_the_package_with_its_license_and_types(built: tuple[Path, 
     assert not any(name.startswith("tests/") for name in names)
     assert any(name.endswith("licenses/LICENSE") for name in names)
     assert b"License-Expression: MIT" in metadata
+
+
+def test_tab_works_from_the_wheel_alone(built: tuple[Path, Path], tmp_path: Path) -> None:
+    """The command table ships in the wheel, and TAB needs nothing but it and the stdlib."""
+    _sdist, wheel = built
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path)
+    env = {
+        "PYTHONPATH": str(tmp_path),
+        "AITASKER_CACHE_DIR": str(tmp_path / "cache"),
+        "_AITASKER_COMPLETE": "complete_bash",
+        "COMP_WORDS": "aitasker agents p",
+        "COMP_CWORD": "2",
+    }
+
+    # -S: no site-packages, so neither Typer nor anything else installed can be imported.
+    completed = subprocess.run(
+        [sys.executable, "-S", "-m", "aitasker_cli"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "pause\n", "")

@@ -1,4 +1,5 @@
-"""`--help` and `--version` must not pay for httpx, keyring, rich or the models."""
+"""`--help` and `--version` must not pay for httpx, keyring, rich or the models; TAB loads
+nothing beyond the standard library and aitasker_cli's own light modules."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import subprocess
 import sys
 
 import pytest
+
+from aitasker_cli import cache
+from tests.conftest import agent, workspace
 
 HEAVY = (
     "httpx",
@@ -22,7 +26,7 @@ HEAVY = (
 
 PROBE = """
 import json, sys
-from aitasker_cli.cli.main import main
+from aitasker_cli.entry import main
 try:
     main(sys.argv[1:])
 except SystemExit:
@@ -56,11 +60,33 @@ def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:
     assert [name for name in HEAVY if name in loaded] == []
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-@pytest.mark.parametrize(
-    "words", ["aitasker ag", "aitasker agents pause 18", "aitasker --profile x workspaces show "]
+SITE_HOOKS = (
+    "__main__",
+    "__editable__",
+    "_distutils_hack",
+    "_virtualenv",
+    "sitecustomize",
+    "usercustomize",
 )
-def test_completion_requests_skip_heavy_imports(words: str, shell: str) -> None:
+"""The probe itself, and what site-packages' .pth files import into every Python process."""
+TAB_MODULES = {
+    "aitasker_cli",
+    "aitasker_cli.entry",
+    "aitasker_cli.tab_completion",
+    "aitasker_cli.cache",
+    "aitasker_cli.paths",
+    "aitasker_cli.patterns",
+}
+"""Of aitasker_cli, what answering TAB with IDs may import."""
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
+@pytest.mark.parametrize(
+    "words", ["aitasker ag", "aitasker agents pause 6f", "aitasker --profile x workspaces show "]
+)
+def test_completion_requests_load_only_the_standard_library(words: str, shell: str) -> None:
+    cache.learn("agents", [agent(status="active")])
+    cache.learn("workspaces", [workspace()])
     env = {
         **os.environ,
         "_AITASKER_COMPLETE": f"complete_{shell}",
@@ -68,6 +94,7 @@ def test_completion_requests_skip_heavy_imports(words: str, shell: str) -> None:
         "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
         "_TYPER_COMPLETE_ARGS": words,
         "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+        "_TYPER_COMPLETE_WORD_TO_COMPLETE": "" if words.endswith(" ") else words.split()[-1],
     }
     completed = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
@@ -75,3 +102,12 @@ def test_completion_requests_skip_heavy_imports(words: str, shell: str) -> None:
     loaded = set(json.loads(completed.stderr.splitlines()[-1]))
 
     assert [name for name in HEAVY if name in loaded] == []
+    outside = {
+        name
+        for name in loaded
+        if name.partition(".")[0] not in sys.stdlib_module_names
+        and not name.startswith(SITE_HOOKS)
+        and name not in TAB_MODULES
+    }
+    assert completed.stdout.strip()
+    assert outside == set()

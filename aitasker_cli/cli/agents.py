@@ -131,19 +131,10 @@ def _status_command(action: Action) -> Callable[..., None]:
             metavar="AGENT_ID",
             help="Hired agents: IDs, unique starts of IDs (4+ characters), or exact names.",
             show_default=False,
-            autocompletion=_cached_agents(action.acts_on),
+            autocompletion=cached_ids("agents", action.acts_on),
         ),
     ]
     return api_command(command)
-
-
-def _cached_agents(statuses: tuple[str, ...]) -> Callable[[str], list[tuple[str, str]]]:
-    def complete(incomplete: str) -> list[tuple[str, str]]:
-        from aitasker_cli import cache
-
-        return cache.candidates("agents", incomplete, statuses)
-
-    return complete
 
 
 def change_status(

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
+import json
 import os
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.core
+
+# Typer 0.28 carries its own copy of Click.
+from typer import _click as click
+from typer._types import TyperChoice
+
+from aitasker_cli.tab_completion import COMPLETE_VAR
+
+if TYPE_CHECKING:
+    from aitasker_cli.tab_completion import Argument, Command, Option, Table
 
 
 class Shell(str, Enum):
@@ -17,9 +29,6 @@ class Shell(str, Enum):
     fish = "fish"
     powershell = "powershell"
 
-
-COMPLETE_VAR = "_AITASKER_COMPLETE"
-"""Typer's completion protocol: with this set, `aitasker` answers the shell instead of running."""
 
 ZSH_REGISTRATION = "compdef _aitasker_completion aitasker"
 ZSH_AUTOLOADABLE = """\
@@ -62,18 +71,87 @@ def script(shell: Shell) -> str:
     return text
 
 
-def keep_completion_help_plain() -> None:
-    """Stop Typer from passing completion help (agent names, command summaries) through rich.
+def table() -> Table:
+    """What TAB needs to know of every command, read from the commands themselves.
 
-    Typer renders each item's help as rich markup, at the terminal's width: that imports rich
-    on every TAB, and it wraps long help onto a new line, which fish and PowerShell then read
-    as one more candidate made of server text. aitasker's help texts are plain already.
+    tab_completion answers TAB from this (as JSON) without importing Typer or Click.
     """
-    from typer import _completion_classes
+    from aitasker_cli import views
+    from aitasker_cli.cli.main import GROUPS, HELP_COMMAND, HELP_SUMMARY, build_app, command_paths
 
-    if hasattr(_completion_classes, "_sanitize_help_text"):
-        _completion_classes._sanitize_help_text = _unchanged
+    commands: dict[str, Command] = {}
+    for words in command_paths():
+        root = typer.main.get_command(build_app(list(words)))
+        context = click.Context(root, info_name="aitasker", **root.context_settings)
+        command: click.Command = root
+        for word in words:
+            assert isinstance(command, typer.core.TyperGroup)
+            command = command.commands[word]
+            context = click.Context(command, context, word, **command.context_settings)
+        commands[" ".join(words)] = _described(command, context)
+    commands[""]["commands"][HELP_COMMAND] = HELP_SUMMARY
+    for words in [(), *((group,) for group in GROUPS)]:
+        listed = commands[" ".join(words)]["commands"]
+        subcommands = {name: text for name, text in listed.items() if name != HELP_COMMAND}
+        path = " ".join((HELP_COMMAND, *words))
+        commands[path] = {"commands": subcommands, "options": [], "arguments": []}
+    fields = {
+        view.plural: list(dict.fromkeys((*view.columns, *view.detail)))
+        for view in (views.AGENTS, views.WORKSPACES, views.TASKS)
+    }
+    return {"commands": commands, "fields": fields}
 
 
-def _unchanged(text: str) -> str:
-    return text
+def table_text() -> str:
+    """The table as aitasker_cli/command_table.json holds it."""
+    return json.dumps(table(), indent=1, ensure_ascii=False) + "\n"
+
+
+def _described(command: click.Command, context: click.Context) -> Command:
+    subcommands: dict[str, str] = {}
+    if isinstance(command, typer.core.TyperGroup):
+        for name in command.list_commands(context):
+            found = command.commands[name]
+            if not found.hidden:
+                subcommands[name] = found.get_short_help_str(limit=200)
+    options: list[Option] = []
+    arguments: list[Argument] = []
+    for param in command.get_params(context):
+        if isinstance(param, typer.core.TyperArgument):
+            arguments.append({"nargs": param.nargs, "value": _source(param) or ""})
+        elif isinstance(param, typer.core.TyperOption) and not param.hidden:
+            flag = param.is_flag or param.count
+            options.append(
+                {
+                    # Click keeps the names of --help in a set: sorted, the table stays the same.
+                    "names": _names(param),
+                    "help": param.help or "",
+                    "value": None if flag else _source(param) or "",
+                    "multiple": param.multiple,
+                }
+            )
+    return {"commands": subcommands, "options": options, "arguments": arguments}
+
+
+def _names(option: typer.core.TyperOption) -> list[str]:
+    names = [*option.opts, *option.secondary_opts]
+    return sorted(names, key=len) if option.name == "help" else names
+
+
+def _completion_source(adapter: Any) -> Any:
+    """The source `options.completes` gave the callback that Typer wrapped into `adapter`."""
+    if adapter is None:
+        return None
+    callback = inspect.getclosurevars(adapter).nonlocals.get("autocompletion")
+    return getattr(callback, "completion_source", None)
+
+
+def _source(param: click.Parameter) -> str | None:
+    """Where the values TAB offers for `param` come from, in tab_completion's terms."""
+    source = _completion_source(getattr(param, "_custom_shell_complete", None))
+    if isinstance(source, str):
+        return source
+    if isinstance(param.type, TyperChoice):
+        choices = [param.type.normalize_choice(choice, None) for choice in param.type.choices]
+        return "values:" + ",".join(choices)
+    return None

@@ -33,6 +33,7 @@ COMMANDS = {
 first); each lives in aitasker_cli/cli/NAME.py."""
 HELP_COMMAND = "help"
 """`aitasker help WORDS` is `aitasker WORDS --help`."""
+HELP_SUMMARY = "Show the help of a command: aitasker help agents pause."
 GROUPS = ("agents", "workspaces", "auth", "sandbox")
 _FALSE = ("", "0", "false", "no", "off", "n", "f")
 """What AITASKER_DEBUG may be set to and still mean off, as Typer reads booleans."""
@@ -122,7 +123,7 @@ class RootGroup(HelpGroup):
         names = [name for name in self.list_commands(ctx) if not self.commands[name].hidden]
         limit = formatter.width - 6 - max(len(name) for name in [*names, HELP_COMMAND])
         rows = [(name, self.commands[name].get_short_help_str(limit)) for name in names]
-        rows.append((HELP_COMMAND, "Show the help of a command: aitasker help agents pause."))
+        rows.append((HELP_COMMAND, HELP_SUMMARY))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -218,10 +219,7 @@ def root(
 
 
 def requested_words(args: list[str]) -> list[str]:
-    """The command and subcommand names in ARGV, or in a shell's completion request."""
-    if os.environ.get("_AITASKER_COMPLETE"):
-        words = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS", "")
-        args = words.split()[1:]
+    """The command and subcommand names in ARGV."""
     names: list[str] = []
     expects_value = False
     for arg in args:
@@ -243,12 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     _hold_standard_descriptors()
     _tolerate_unencodable_output()
     _stop_on_signals()
-    if os.environ.get("_AITASKER_COMPLETE"):
-        from aitasker_cli.cli.completion import keep_completion_help_plain
-
-        keep_completion_help_plain()
-    else:
-        args = _as_help_request(args)
+    args = _as_help_request(args)
     try:
         build_app(requested_words(args))(args=args, prog_name="aitasker")
     except SystemExit as exit_:

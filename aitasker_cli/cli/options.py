@@ -12,33 +12,29 @@ import typer
 
 from aitasker_cli.errors import UsageError
 from aitasker_cli.output.formats import OutputFormat
-from aitasker_cli.statuses import Status, completer, status_help
+from aitasker_cli.statuses import Status, names, status_help
 
 if TYPE_CHECKING:
     from aitasker_cli.config import Settings
 
 
-def _profiles(incomplete: str) -> list[str]:
-    """Profile names for TAB: `default` and the config file's; nothing heavy, never an error."""
-    from aitasker_cli.config import DEFAULT_PROFILE, profile_names
-
-    return [name for name in (DEFAULT_PROFILE, *profile_names()) if name.startswith(incomplete)]
+Completer = Callable[[typer.Context, str], list[tuple[str, str]]]
 
 
-def _fields(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Field names for TAB, for the resource the command shows; after a comma, the next one."""
-    from aitasker_cli import views
+def completes(source: str) -> Completer:
+    """A Typer completion callback for one of tab_completion's value sources.
 
-    words = ctx.command_path.split()[1:]
-    view = {"agents": views.AGENTS, "workspaces": views.WORKSPACES}.get(words[0] if words else "")
-    if words[-1:] == ["tasks"]:
-        view = views.TASKS
-    if view is None:
-        return []
-    done, _, current = incomplete.rpartition(",")
-    lead = f"{done}," if done else ""
-    names = dict.fromkeys((*view.columns, *view.detail))
-    return [lead + name for name in names if name.startswith(current)]
+    TAB never reaches Typer (tab_completion answers it from the command table); the table is
+    written from these callbacks' `completion_source`, so a command says once what it offers.
+    """
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+        from aitasker_cli.tab_completion import values
+
+        return values(source, incomplete, ctx.command_path.split()[1:])
+
+    complete.__dict__["completion_source"] = source  # Typer's wrapper copies it
+    return complete
 
 
 ApiUrlOpt = Annotated[
@@ -65,7 +61,7 @@ ProfileOpt = Annotated[
         envvar="AITASKER_PROFILE",
         metavar="NAME",
         help="Stored login and settings to use [default: default].",
-        autocompletion=_profiles,
+        autocompletion=completes("profiles"),
     ),
 ]
 OutputOpt = Annotated[
@@ -86,7 +82,7 @@ FieldsOpt = Annotated[
         "--fields",
         metavar="A,B,C",
         help="Fields to show, in order (a.b for nested); for json, the keys kept.",
-        autocompletion=_fields,
+        autocompletion=completes("fields"),
     ),
 ]
 LONGEST_WAIT_SECONDS = 86_400.0
@@ -220,19 +216,13 @@ def status_option(statuses: type[Status], plural: str) -> Any:
         "--status",
         metavar="STATUS",
         help=status_help(statuses, plural),
-        autocompletion=completer(statuses),
+        autocompletion=completes("values:" + ",".join(names(statuses))),
     )
 
 
-def cached_ids(kind: str) -> Callable[[str], list[tuple[str, str]]]:
-    """A completion callback offering the IDs of the `kind` that list commands last showed."""
-
-    def complete(incomplete: str) -> list[tuple[str, str]]:
-        from aitasker_cli import cache
-
-        return cache.candidates(kind, incomplete)
-
-    return complete
+def cached_ids(kind: str, statuses: tuple[str, ...] = ()) -> Completer:
+    """A completion callback offering the cached IDs of `kind` (last seen in `statuses`)."""
+    return completes(f"ids:{kind}:{','.join(statuses)}" if statuses else f"ids:{kind}")
 
 
 def _typed(context: typer.Context, name: str) -> bool:

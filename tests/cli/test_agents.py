@@ -734,13 +734,6 @@ def test_status_help_lists_the_known_agent_statuses(run: Any) -> None:
     assert "active, paused, cancelled" in " ".join(result.stdout.split())
 
 
-def test_status_completion_offers_the_known_agent_statuses() -> None:
-    from aitasker_cli.statuses import AgentStatus, completer
-
-    assert completer(AgentStatus)("") == ["active", "paused", "cancelled"]
-    assert completer(AgentStatus)("pa") == ["paused"]
-
-
 def test_an_unknown_status_is_sent_with_a_warning_naming_the_known_ones(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:

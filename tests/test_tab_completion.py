@@ -1,0 +1,176 @@
+"""TAB is answered from the command table, as Click would answer it from the commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+
+from aitasker_cli import cache, entry, tab_completion
+from aitasker_cli.actions import PAUSE
+from aitasker_cli.cli.completion import table_text
+from aitasker_cli.cli.main import build_app, requested_words
+from aitasker_cli.tab_completion import COMPLETE_VAR, candidates
+from tests.conftest import AGENT_ID, WORKSPACE_ID, agent, workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+PAUSED = "6f1c2b9e-4d7a-4c1e-9b2a-3e5f8a1d2c48"
+
+
+def test_the_committed_table_matches_the_commands() -> None:
+    committed = (ROOT / "aitasker_cli" / tab_completion.TABLE_FILE).read_text(encoding="utf-8")
+
+    assert table_text() == committed, "regenerate: python tools/command_table.py"
+
+
+@pytest.fixture
+def cached() -> None:
+    cache.learn("agents", [agent(status="active"), agent(id=PAUSED, status="paused")])
+    cache.learn("workspaces", [workspace()])
+
+
+def click_offers(words: list[str], incomplete: str) -> list[str]:
+    """What Click's own completion offers for the same words, from the real commands."""
+    from typer._completion_classes import BashComplete
+
+    command = typer.main.get_command(build_app(requested_words(words)))
+    completer = BashComplete(command, {}, "aitasker", COMPLETE_VAR)
+    return [item.value for item in completer.get_completions(list(words), incomplete)]
+
+
+LINES = [
+    "agents ",
+    "agents p",
+    "agents pause ",
+    "agents pause 6f",
+    f"agents pause {AGENT_ID} ",
+    "agents resume ",
+    "agents show ",
+    f"agents show {AGENT_ID} ",
+    "agents pause -",
+    "agents pause --w",
+    "agents pause --wait --w",
+    "agents pause --wait-timeout ",
+    "agents pause -- -",
+    "agents list --status ",
+    "agents list --status pa",
+    "agents list --status=pa",
+    "agents list --status active --st",
+    "agents list -o ",
+    "agents list --output j",
+    "agents list --output=n",
+    "agents list --fields display_name,st",
+    "agents list --limit ",
+    "--sandbox agents list --fields i",
+    "--profile default agents l",
+    "--profile ",
+    "-o json ag",
+    "workspaces ",
+    "workspaces show ",
+    f"workspaces tasks {WORKSPACE_ID} --status r",
+    "workspaces tasks 0b --fields c",
+    "auth ",
+    "auth login --",
+    "api /x -",
+    "completion ",
+    "completion z",
+    "sandbox serve --",
+    "doctor --o",
+    "agents nosuch ",
+]
+
+
+@pytest.mark.usefixtures("cached")
+@pytest.mark.parametrize("line", LINES)
+def test_the_table_answers_as_click_does(line: str) -> None:
+    words = line.split()
+    incomplete = "" if line.endswith(" ") else words.pop()
+
+    offered = [value for value, _help in candidates(words, incomplete)]
+
+    # Click lists -h and --help in a random order (it keeps them in a set); shells sort anyway.
+    assert sorted(offered) == sorted(click_offers(words, incomplete))
+
+
+@pytest.mark.usefixtures("cached")
+def test_each_action_is_offered_the_agents_it_acts_on() -> None:
+    assert candidates(["agents", "pause"], "") == [(AGENT_ID, agent()["display_name"])]
+    assert [value for value, _ in candidates(["agents", "resume"], "")] == [PAUSED]
+    assert [value for value, _ in candidates(["agents", "show"], "")] == [AGENT_ID, PAUSED]
+
+
+def test_the_top_level_offers_every_command_and_help() -> None:
+    offered = [value for value, _help in candidates([], "")]
+
+    assert offered == [*click_offers([], ""), "help"]
+    assert offered[:3] == ["agents", "workspaces", "auth"]
+
+
+@pytest.mark.parametrize(
+    ("line", "offered"),
+    [
+        ("help ", ["agents", "workspaces", "auth", "api", "doctor", "sandbox", "completion"]),
+        ("help ag", ["agents"]),
+        ("help agents ", ["list", "show", "pause", "resume"]),
+        ("help agents pause ", []),
+        ("help sandbox s", ["serve"]),
+    ],
+)
+def test_help_completes_command_names(line: str, offered: list[str]) -> None:
+    words = line.split()
+    incomplete = "" if line.endswith(" ") else words.pop()
+
+    assert [value for value, _help in candidates(words, incomplete)] == offered
+
+
+def test_commands_and_options_come_with_their_help() -> None:
+    commands = dict(candidates(["agents"], ""))
+    options = dict(candidates(["agents", "pause"], "--st"))
+
+    assert commands["pause"] == PAUSE.summary
+    assert options["--stdin"].startswith("Also read IDs from stdin")
+
+
+def test_a_table_that_cannot_be_read_offers_nothing_and_says_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken() -> None:
+        raise ValueError("not JSON")
+
+    monkeypatch.setattr(tab_completion, "load_table", broken)
+    monkeypatch.setenv(COMPLETE_VAR, "complete_bash")
+    monkeypatch.setenv("COMP_WORDS", "aitasker ag")
+    monkeypatch.setenv("COMP_CWORD", "1")
+    monkeypatch.delenv("AITASKER_DEBUG", raising=False)
+
+    with pytest.raises(SystemExit) as finished:
+        entry.main()
+
+    assert finished.value.code == 1
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("shell", ["tcsh", ""])
+def test_an_unknown_shell_gets_no_answer(
+    shell: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(COMPLETE_VAR, f"complete_{shell}")
+
+    with pytest.raises(SystemExit) as finished:
+        entry.main()
+
+    assert finished.value.code == 1
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("aitasker agents 'pa", ["agents", "pa"]),
+        ('aitasker "agents" pause\\', ["agents", "pause"]),
+        ("aitasker 'a b' c", ["a b", "c"]),
+    ],
+)
+def test_unfinished_quotes_are_read_as_typed_so_far(typed: str, words: list[str]) -> None:
+    assert tab_completion._split(typed)[1:] == words
