@@ -1,4 +1,4 @@
-"""Where aitasker keeps its files: config, cache, and the sandbox's state.
+"""Where aitasker keeps its files: config, cache, the journal of changes, the sandbox's state.
 
 Each folder can be moved with an AITASKER_*_DIR variable; otherwise it is the platform's usual
 place for the user's files of that kind.
@@ -32,6 +32,19 @@ def cache_dir() -> Path:
         macos="Caches",
         xdg="XDG_CACHE_HOME",
         xdg_default=".cache",
+    )
+
+
+def state_dir() -> Path:
+    """`$AITASKER_STATE_DIR`, else the per-user state folder (`~/.local/state/aitasker` on
+    Linux): the journal of changes that `history` and `undo` read."""
+    return _user_folder(
+        "AITASKER_STATE_DIR",
+        windows="LOCALAPPDATA",
+        macos="Application Support",
+        xdg="XDG_STATE_HOME",
+        xdg_default=".local/state",
+        below="state",
     )
 
 

@@ -184,6 +184,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[MemoryK
     monkeypatch.setenv("AITASKER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("AITASKER_SANDBOX_DIR", str(tmp_path / "sandbox"))
     monkeypatch.setenv("AITASKER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AITASKER_STATE_DIR", str(tmp_path / "state"))
     for name, value in home_variables(tmp_path / "home").items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("COLUMNS", "200")

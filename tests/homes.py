@@ -48,11 +48,12 @@ def home_variables(home: Path) -> dict[str, str]:
 
 
 def aitasker_folders(base: Path) -> dict[str, str]:
-    """AITASKER_CONFIG_DIR, AITASKER_CACHE_DIR and AITASKER_SANDBOX_DIR, all in `base`."""
+    """AITASKER_CONFIG_DIR, _CACHE_DIR, _SANDBOX_DIR and _STATE_DIR, all in `base`."""
     return {
         "AITASKER_CONFIG_DIR": str(base / "config"),
         "AITASKER_CACHE_DIR": str(base / "cache"),
         "AITASKER_SANDBOX_DIR": str(base / "sandbox"),
+        "AITASKER_STATE_DIR": str(base / "state"),
     }
 
 

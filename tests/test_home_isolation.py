@@ -14,7 +14,12 @@ from tests.processes import aitasker, clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME_VARIABLES = ("HOME", "ZDOTDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
-FOLDER_VARIABLES = ("AITASKER_CONFIG_DIR", "AITASKER_CACHE_DIR", "AITASKER_SANDBOX_DIR")
+FOLDER_VARIABLES = (
+    "AITASKER_CONFIG_DIR",
+    "AITASKER_CACHE_DIR",
+    "AITASKER_SANDBOX_DIR",
+    "AITASKER_STATE_DIR",
+)
 
 
 def test_each_clean_env_is_a_fresh_private_home() -> None:
