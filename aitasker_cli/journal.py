@@ -114,6 +114,20 @@ class Operation:
         """How many items failed or were interrupted."""
         return sum(item.outcome in ("failed", "interrupted") for item in self.items)
 
+    def summary(self) -> dict[str, Any]:
+        """What `aitasker history` shows of it: everything but the items, which it counts."""
+        return {
+            "id": self.id,
+            "time": self.time,
+            "action": self.action,
+            "undoes": self.undoes,
+            "changed": self.changed,
+            "failed": self.failed,
+            "total": len(self.items),
+            "profile": self.profile,
+            "host": self.host,
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, in the order the journal and `history --json` show the fields."""
         return {

@@ -44,7 +44,6 @@ def state_dir() -> Path:
         macos="Application Support",
         xdg="XDG_STATE_HOME",
         xdg_default=".local/state",
-        below="state",
     )
 
 

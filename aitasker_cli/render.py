@@ -188,6 +188,16 @@ def prompt_secret(prompt: str) -> str:
     return getpass.getpass(prompt, stream=sys.stderr)
 
 
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal (stderr, answer from stdin); only y or yes is yes."""
+    sink.err(f"{question} [y/N] ", end="")
+    try:
+        answer = sys.stdin.readline(64)
+    except (OSError, ValueError):
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 def add_secret(value: str) -> None:
     """Never show `value`, if it can be a credential: it is replaced wherever it is written.
 

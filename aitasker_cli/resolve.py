@@ -32,6 +32,8 @@ class Resolver:
         self._client = client
         self._noun = noun
         self._listed: list[tuple[str, str]] | None = None
+        self.fetched: dict[str, Any] = {}
+        """Items the resolver had to GET, by ID: a caller needs not fetch them again."""
 
     def id_of(self, typed: str) -> str:
         """The one ID `typed` stands for; exit 2 when it is several or nothing, 3 when none."""
@@ -77,7 +79,7 @@ class Resolver:
             self._client.get_agent if self._noun == "agent" else self._client.get_workspace
         )
         try:
-            get(item_id)
+            self.fetched[item_id] = get(item_id)
         except NotFoundError:
             return False
         return True

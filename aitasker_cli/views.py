@@ -101,3 +101,12 @@ CHECKS = View(
     keep=("check", "status", "detail", "fix"),
     wrap=("detail", "fix"),
 )
+
+OPERATIONS = View(
+    noun="operation",
+    plural="operations",
+    columns=("id", "time", "action", "changed", "failed", "profile", "host"),
+    keep=("id", "action", "changed"),
+    detail=("id", "time", "action", "undoes", "changed", "failed", "total", "profile", "host"),
+)
+"""The journal's operations, as `aitasker history` lists them."""

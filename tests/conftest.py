@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import keyring
 import pytest
 import respx
@@ -208,6 +209,18 @@ def keyring_entries(isolated: MemoryKeyring) -> dict[tuple[str, str], str]:
 def logged_in(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AITASKER_TOKEN", TOKEN)
     return TOKEN
+
+
+def before(api: respx.MockRouter, status: str, *ids: str) -> None:
+    """The agents as they are before a change: in one listing page, and one GET each.
+
+    Pause and resume look each agent up first, for the status the journal records.
+    """
+    path = "/api/v1/workspaces/agents"
+    listed = [agent(id=agent_id, status=status) for agent_id in ids]
+    api.get(path).mock(return_value=httpx.Response(200, json=listed))
+    for item in listed:
+        api.get(f"{path}/{item['id']}").mock(return_value=httpx.Response(200, json=item))
 
 
 @pytest.fixture

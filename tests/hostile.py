@@ -465,11 +465,38 @@ def rate_limited(*, with_429: bool = False) -> Behaviour:
 
 
 def pause_then_hang() -> Behaviour:
-    """Pause is accepted (the agent is still active), then every GET hangs."""
+    """Pause is accepted (the agent is still active), then every GET hangs.
+
+    Only the GET that comes before the pause (for the status before) is answered.
+    """
+    paused = threading.Event()
 
     def change(exchange: Exchange) -> None:
         match = CHANGE_AGENT.fullmatch(exchange.request.path)
         assert match is not None
+        paused.set()
         exchange.answer(200, agent(id=match["id"], status="active"))
 
-    return routes({("POST", CHANGE_AGENT): change, ("GET", ONE_AGENT): Exchange.hold})
+    def show(exchange: Exchange) -> None:
+        if paused.is_set():
+            exchange.hold()
+        else:
+            exchange.answer(200, agent(id=uuid_n(1), status="active"))
+
+    return routes({("POST", CHANGE_AGENT): change, ("GET", ONE_AGENT): show})
+
+
+def with_listing(behaviour: Behaviour, count: int = 20) -> Behaviour:
+    """`behaviour`, but the agents list answers at once with `count` active agents.
+
+    A bulk pause looks its agents up in the listing first; this lets it get to the pauses.
+    """
+    listing = routes({("GET", AGENTS): lambda exchange: exchange.answer(200, agent_list(count))})
+
+    def respond(exchange: Exchange) -> None:
+        if exchange.request.method == "GET" and exchange.request.path == AGENTS:
+            listing(exchange)
+        else:
+            behaviour(exchange)
+
+    return respond

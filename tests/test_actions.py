@@ -22,12 +22,16 @@ def test_each_action_sends_its_own_route_and_nothing_else(
     sent = api.route(method=route.method, path=path).mock(
         return_value=httpx.Response(200, json=agent(status=action.target))
     )
+    shown = ROUTES["agents.show"].path.format(agent_id=AGENT_ID)
+    looked_up = api.get(shown).mock(
+        return_value=httpx.Response(200, json=agent(status=action.acts_on[0]))
+    )
     anything_else = api.route().mock(return_value=httpx.Response(500))
 
     result = run("agents", action.name, AGENT_ID, "-o", "json")
 
     assert result.exit_code == 0, result.stderr
-    assert sent.call_count == 1
+    assert (looked_up.call_count, sent.call_count) == (1, 1)  # the status before, the change
     assert not anything_else.called
 
 
@@ -57,7 +61,13 @@ def test_wait_timeout_is_a_deadline_even_when_every_poll_hangs(
         return_value=httpx.Response(200, json=agent(status="active"))
     )
 
+    looked_up = False
+
     def hangs(request: httpx.Request) -> httpx.Response:
+        nonlocal looked_up
+        if not looked_up:  # the status before the change answers at once
+            looked_up = True
+            return httpx.Response(200, json=agent(status="active"))
         fake.time += 5.0  # each poll takes its whole --timeout, then fails
         raise httpx.ReadTimeout("timed out", request=request)
 

@@ -12,7 +12,7 @@ import respx
 
 from aitasker_cli import client
 from aitasker_cli.client import responses
-from tests.conftest import AGENT_ID, agent
+from tests.conftest import AGENT_ID, agent, before
 
 AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"
 
@@ -73,6 +73,7 @@ def test_fastapi_validation_detail_lists_fields(
         },
         {"loc": ["query", "limit", 0], "msg": "too big", "type": "less_than"},
     ]
+    before(api, "active", AGENT_ID)
     api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(422, json={"detail": detail}))
 
     result = run("agents", "pause", AGENT_ID)
@@ -154,6 +155,7 @@ def test_list_that_is_not_a_list_exits_7(run: Any, api: respx.MockRouter, logged
 def test_retryable_statuses_are_retried_then_succeed(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float], status: int
 ) -> None:
+    before(api, "active", AGENT_ID)
     route = api.post(f"{AGENT_PATH}/pause").mock(
         side_effect=[
             httpx.Response(status),
@@ -244,6 +246,7 @@ def test_retry_after_http_date_is_honoured_and_capped(
 def test_connection_errors_are_retried_then_exit_7(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float], failure: Exception
 ) -> None:
+    before(api, "active", AGENT_ID)
     route = api.post(f"{AGENT_PATH}/pause").mock(side_effect=failure)
 
     result = run("agents", "pause", AGENT_ID)
@@ -256,6 +259,7 @@ def test_connection_errors_are_retried_then_exit_7(
 def test_connection_error_then_success(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
 ) -> None:
+    before(api, "active", AGENT_ID)
     api.post(f"{AGENT_PATH}/pause").mock(
         side_effect=[
             httpx.ConnectError("refused"),
@@ -320,6 +324,7 @@ def test_an_exhausted_rate_limit_spaces_requests_out(
 
     api.post(url__regex=r".*/pause$").mock(side_effect=exhausted)
     ids = [f"00000000-0000-4000-8000-{n:012d}" for n in range(1, 5)]
+    before(api, "active", *ids)
 
     result = run("agents", "pause", *ids, "-o", "id", "--concurrency", "1")
 

@@ -60,7 +60,8 @@ def test_pause_over_real_http(loopback: LoopbackApi, env: dict[str, str]) -> Non
 
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == f"{AGENT_ID}\tpaused\n"
-    method, path, headers = loopback.requests[0]
+    looked_up, (method, path, headers) = loopback.requests
+    assert looked_up[:2] == ("GET", f"{AGENTS_PATH}/{AGENT_ID}")  # the status before
     assert (method, path) == ("POST", f"{AGENTS_PATH}/{AGENT_ID}/pause")
     assert headers["Authorization"] == f"Bearer {TOKEN}"
     assert headers["User-Agent"].startswith("aitasker-cli/")

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import respx
 
-from tests.conftest import AGENT_ID, agent, uuid_n
+from tests.conftest import AGENT_ID, agent, before, uuid_n
 
 AGENTS = "/api/v1/workspaces/agents"
 
@@ -59,6 +59,7 @@ def test_markup_in_values_is_escaped(run: Any, api: respx.MockRouter, logged_in:
 def test_bulk_results_are_rows_with_the_error(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", uuid_n(1), uuid_n(2))
     api.post(f"{AGENTS}/{uuid_n(1)}/pause").mock(
         return_value=httpx.Response(200, json=agent(id=uuid_n(1), status="paused"))
     )
@@ -70,7 +71,9 @@ def test_bulk_results_are_rows_with_the_error(
 
     assert result.exit_code == 9
     lines = result.stdout.splitlines()
-    assert lines[0] == "| ID | OK | DISPLAY NAME | STATUS | ERROR |"
+    assert lines[0] == (
+        "| ID | OK | DISPLAY NAME | STATUS | ERROR | OUTCOME | STATUS BEFORE | STATUS AFTER |"
+    )
     rows = {cells(line)[0]: cells(line) for line in lines[2:]}
     assert rows[uuid_n(1)][1:4] == ["true", "Maya – Social Media", "paused"]
     assert rows[uuid_n(2)][1] == "false"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from tests.conftest import AGENT_ID, agent, uuid_n
+from tests.conftest import AGENT_ID, agent, before, uuid_n
 
 AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"
 PLAIN_LONG_TOKEN = "Zq9Xw2Lm7Rt4Pk8Vn3Bc6Hj1"
@@ -98,6 +98,7 @@ def test_a_message_is_redacted_before_it_is_cut_on_stderr(
 def test_a_message_is_redacted_before_it_is_cut_in_bulk_results(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", uuid_n(1), uuid_n(2))
     api.post(url__regex=r".*/pause$").mock(
         return_value=httpx.Response(409, json={"detail": "x" * 490 + logged_in})
     )

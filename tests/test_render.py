@@ -14,7 +14,7 @@ import pytest
 import respx
 
 from aitasker_cli import render
-from tests.conftest import AGENT_ID, WORKSPACE_ID, agent, task, workspace
+from tests.conftest import AGENT_ID, WORKSPACE_ID, agent, before, task, workspace
 
 HOSTILE = [
     "[bold red]pwned[/]",
@@ -242,6 +242,8 @@ def test_every_command_in_every_format(
 ) -> None:
     argv, method, path, body = COMMANDS[name]
     api.route(method=method, path=path).mock(return_value=httpx.Response(200, json=body))
+    if name in ("agents pause", "agents resume"):
+        before(api, "active" if name == "agents pause" else "paused", AGENT_ID)
 
     result = run(*argv, "-o", fmt)
 

@@ -41,7 +41,10 @@ def test_a_full_id_costs_no_extra_request(
     result = run("agents", "pause", FLEET[0]["id"], "-o", "id")
 
     assert result.exit_code == 0
-    assert sent(fleet) == [f"POST {AGENTS}/{FLEET[0]['id']}/pause"]
+    assert sent(fleet) == [  # the status before (for the journal), then the change
+        f"GET {AGENTS}/{FLEET[0]['id']}",
+        f"POST {AGENTS}/{FLEET[0]['id']}/pause",
+    ]
 
 
 def test_a_prefix_from_the_last_listing_is_confirmed_with_one_get(

@@ -83,7 +83,7 @@ def test_a_bulk_failure_row_names_the_agent_and_gives_the_whole_error(
     shown = screen(command, env, tmp_path, 80)
 
     text = " ".join(shown.split())
-    assert text.count("false") == 2
+    assert text.count("failed") == 2 + 3  # the rows' outcomes; the summary, error and hint
     assert all(name in text for name in cancelled.values())  # known from the listing
     assert "…" not in shown
     assert "cannot" in text and "cancelled" in text.lower()

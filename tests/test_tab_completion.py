@@ -10,7 +10,7 @@ import typer
 from aitasker_cli import cache, entry, tab_completion
 from aitasker_cli.actions import PAUSE
 from aitasker_cli.cli.completion import table_text
-from aitasker_cli.cli.main import build_app, requested_words
+from aitasker_cli.cli.main import COMMANDS, build_app, requested_words
 from aitasker_cli.tab_completion import COMPLETE_VAR, candidates
 from tests.conftest import AGENT_ID, WORKSPACE_ID, agent, workspace
 
@@ -110,7 +110,7 @@ def test_the_top_level_offers_every_command_and_help() -> None:
 @pytest.mark.parametrize(
     ("line", "offered"),
     [
-        ("help ", ["agents", "workspaces", "auth", "api", "doctor", "sandbox", "completion"]),
+        ("help ", [*COMMANDS]),
         ("help ag", ["agents"]),
         ("help agents ", ["list", "show", "pause", "resume"]),
         ("help agents pause ", []),

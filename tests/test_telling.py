@@ -25,8 +25,11 @@ def test_a_single_pause_says_what_happened_on_the_terminal_only(tmp_path: Path) 
     again = aitasker("--sandbox", "agents", "resume", first["id"], "-o", "id", env=env)
 
     assert out == first["id"] + "\n"
-    assert screen == f"Paused {first['display_name']} ({first['id'][:8]})\n"
-    assert (again.stdout, again.stderr) == (first["id"] + "\n", "")
+    told, operation = screen.rstrip("\n").split(". Operation: ")
+    assert told == f"Paused {first['display_name']} ({first['id'][:8]})"
+    assert again.stdout == first["id"] + "\n"
+    assert again.stderr.startswith("Operation: ") and again.stderr.count("\n") == 1
+    assert operation not in again.stderr
 
 
 def test_a_list_cut_by_limit_says_so_on_the_terminal_only(tmp_path: Path) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from aitasker_cli import views
-from aitasker_cli.actions import ACTIONS, Action, performer
+from aitasker_cli.actions import ACTIONS, Action
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
@@ -20,8 +19,7 @@ from aitasker_cli.cli.options import (
     page_limit,
     status_option,
 )
-from aitasker_cli.cli.session import Listing, Session, connect
-from aitasker_cli.errors import PartialFailure, UsageError
+from aitasker_cli.cli.session import Listing, connect
 from aitasker_cli.statuses import AgentStatus
 
 AgentIdArg = Annotated[
@@ -62,6 +60,33 @@ WaitTimeoutOpt = Annotated[
         callback=finite_seconds,
         help="How long --wait waits in all, polls included, before exit 8.",
     ),
+]
+SelectAllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Every agent this acts on (pause: the active ones; resume: the paused ones); asks "
+        "first on a terminal, needs --yes elsewhere.",
+    ),
+]
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        metavar="FIELD=VALUE",
+        help="With --all, only agents whose FIELD (a.b for nested) is VALUE; repeat to narrow.",
+        show_default=False,
+    ),
+]
+DryRunOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Show what would change (each agent's status now and after); send nothing.",
+    ),
+]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask before changing a selection (--all).")
 ]
 ConcurrencyOpt = Annotated[
     int,
@@ -115,13 +140,20 @@ def _status_command(action: Action) -> Callable[..., None]:
         common: Common,
         agent_ids: AgentIdsArg = None,
         stdin: StdinOpt = False,
+        every: SelectAllOpt = False,
+        where: WhereOpt = None,
+        dry_run: DryRunOpt = False,
+        yes: YesOpt = False,
         wait: WaitOpt = False,
         wait_timeout: WaitTimeoutOpt = 120,
         concurrency: ConcurrencyOpt = 8,
     ) -> None:
+        from aitasker_cli.changes import Selection, change_agents
+
+        chosen = Selection(agent_ids or [], stdin, every, where or [], dry_run, yes)
         with connect(common) as session:
             timeout = wait_timeout if wait else None
-            change_status(session, action, agent_ids or [], stdin, timeout, concurrency)
+            change_agents(session, action, chosen, wait_timeout=timeout, concurrency=concurrency)
 
     command.__doc__ = action.summary
     # TAB offers the agents this action acts on (pause: the active ones), as last listed.
@@ -135,65 +167,6 @@ def _status_command(action: Action) -> Callable[..., None]:
         ),
     ]
     return api_command(command)
-
-
-def change_status(
-    session: Session,
-    action: Action,
-    agent_ids: list[str],
-    stdin: bool,
-    wait_timeout: float | None,
-    concurrency: int,
-) -> None:
-    """Change one agent (its result, or its error) or many (a result per item)."""
-    from aitasker_cli import bulk, cache, render
-    from aitasker_cli.resolve import Resolver
-
-    perform = performer(session.client, action, wait_timeout)
-    resolver = Resolver(session.client, "agent")
-    agent_ids = [resolver.id_of(typed) for typed in agent_ids]
-    if len(agent_ids) == 1 and not stdin:
-        agent = perform(agent_ids[0])
-        render.show(agent, views.AGENTS, session.output)
-        _tell_done(action, agent, agent_ids[0])
-        cache.learn("agents", [agent])
-        return
-    if not agent_ids and not stdin:
-        raise UsageError(f"nothing to {action.name}", hint="Pass AGENT_ID arguments, or --stdin.")
-    if stdin and sys.stdin is not None and sys.stdin.isatty():
-        render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
-    ids = bulk.read_ids(agent_ids, bulk.read_stdin(sys.stdin) if stdin else None)
-    results = render.BulkResults(views.AGENTS, session.output, ids)
-    with render.progress(len(ids), f"{action.name} agents", session.output) as step:
-        changed: list[Any] = []
-
-        def report(outcome: bulk.Outcome) -> None:
-            results.add(outcome.result())
-            if outcome.ok and len(changed) < cache.KEEP:
-                changed.append(outcome.agent)
-            step()
-
-        try:
-            failed = bulk.run_all(ids, perform, concurrency, report)
-        finally:
-            results.finish()
-            cache.learn("agents", changed)
-    summary = f"{action.name}: {len(ids) - failed} of {len(ids)} agents done, {failed} failed"
-    if failed:
-        raise PartialFailure(summary, hint="Each failed item's result says why.")
-    render.message(summary + ".")
-
-
-def _tell_done(action: Action, agent: Any, agent_id: str) -> None:
-    """`Paused Maya (1888df20)` on stderr, for a person watching (stdout is data)."""
-    from aitasker_cli import render
-    from aitasker_cli.output import sink
-
-    if not sink.is_terminal(sys.stderr):
-        return
-    name = getattr(agent, "display_name", None) or getattr(agent, "persona_name", None)
-    short = str(getattr(agent, "id", None) or agent_id)[:8]
-    render.message(f"{action.done} {name} ({short})" if name else f"{action.done} agent {short}")
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

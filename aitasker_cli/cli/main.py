@@ -24,6 +24,8 @@ COMMANDS = {
     "agents": "List, inspect, pause and resume your hired agents.",
     "workspaces": "List and inspect workspaces and their tasks.",
     "auth": "Log in, log out and inspect the stored API token.",
+    "history": "List recent pause, resume and undo operations, from this machine's journal.",
+    "undo": "Put back the agents an operation changed, if nobody has changed them since.",
     "api": "Call any API path with your token and print the response body (JSON).",
     "doctor": "Check the installation, config, token, keyring, API and clock; say what to fix.",
     "sandbox": "The embedded sandbox API: try every command, or test scripts, with no account.",

@@ -87,6 +87,12 @@ class ApiClient:
     def list_agents(self, *, status: str | None, limit: int | None) -> Iterator[HiredAgent]:
         return self._paginate(HiredAgent, "agents.list", {}, status=status, limit=limit)
 
+    def agent_pages(self, *, status: str | None) -> Iterator[list[HiredAgent]]:
+        """Every agent (in `status`), a page (one request) at a time."""
+        method, url = build_path("agents.list", {})
+        for page in self._pages(method, url, [("status", status)] if status else [], None):
+            yield [parse_model(HiredAgent, raw) for raw in page]
+
     def get_agent(self, agent_id: str) -> HiredAgent:
         return self._one(HiredAgent, "agents.show", {"agent_id": agent_id}, idempotent=True)
 

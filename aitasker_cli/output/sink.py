@@ -91,11 +91,14 @@ def secret_out(text: str) -> None:
     _to_stdout(text)
 
 
-def err(text: str) -> None:
-    """A message on stderr: controls escaped line by line, secrets and token shapes blanked."""
+def err(text: str, end: str = "\n") -> None:
+    """A message on stderr: controls escaped line by line, secrets and token shapes blanked.
+
+    `end=""` leaves the cursor on the line, for a question.
+    """
     safe = "\n".join(escape(line) for line in redact_patterns(redact_registered(text)).split("\n"))
     try:
-        sys.stderr.write(safe + "\n")
+        sys.stderr.write(safe + end)
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass  # nowhere left to report to (stderr closed or full)

@@ -42,7 +42,10 @@ class Writer:
         self.out = out
         self.order = order
         self.result_fields = tuple(out.fields or RESULT_FIELDS)
-        self.result_columns = ("id", "ok", *self.result_fields, "error")
+        # What happened comes after the columns scripts already read, so they keep their place.
+        self.result_columns = (
+            "id", "ok", *self.result_fields, "error", "outcome", "status_before", "status_after"
+        )  # fmt: skip
         self.kept: list[Mapping[str, Any]] = []
 
     def one(self, item: Any) -> None:
@@ -80,8 +83,12 @@ class Writer:
         shown = self.shown(result)
         agent = result.get("agent") or {}
         cells = {field: lookup(agent, field) for field in self.result_fields}
+        if "display_name" in cells and not cells["display_name"]:
+            cells["display_name"] = result.get("name") or None
         error = shown.get("error") or {}
-        return {**cells, "id": result["id"], "ok": result["ok"], "error": error.get("message")}
+        told = {key: result.get(key) for key in ("outcome", "status_before", "status_after")}
+        message = error.get("message") or result.get("reason")
+        return {**cells, **told, "id": result["id"], "ok": result["ok"], "error": message}
 
     def in_order(self) -> list[Mapping[str, Any]]:
         rank = {item_id: n for n, item_id in enumerate(self.order)}
@@ -190,6 +197,13 @@ class MarkdownWriter(Writer):
 class TableWriter(Writer):
     """Rich tables fitted to the terminal; a list is held until it is complete."""
 
+    def __init__(self, view: View, out: Output, order: Sequence[str] = ()) -> None:
+        super().__init__(view, out, order)
+        # For a person: the status before and after, then the outcome; `ok` says it twice.
+        shown = self.result_fields if out.fields else ("display_name",)
+        after = () if out.fields else ("status_before", "status_after")
+        self.result_columns = ("id", *shown, *after, "outcome", "error")
+
     def one(self, item: Any) -> None:
         from aitasker_cli.output import tables
 
@@ -219,7 +233,7 @@ class TableWriter(Writer):
         from aitasker_cli.output import tables
 
         target = tables.console(self.out.color)
-        keep = ("ok", "error", *self.view.keep) if results else self.view.keep
+        keep = ("outcome", "error", *self.view.keep) if results else self.view.keep
         wrap = ("error",) if results else self.view.wrap
         table, hidden = tables.list_table(items, fields, target.width, keep=keep, wrap=wrap)
         sink.out(tables.rendered(target, table))

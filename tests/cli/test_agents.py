@@ -15,8 +15,8 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import render
-from tests.conftest import AGENT_ID, TOKEN, agent, uuid_n
+from aitasker_cli import journal, render
+from tests.conftest import AGENT_ID, TOKEN, agent, before, uuid_n
 
 AGENTS_PATH = "/api/v1/workspaces/agents"
 AGENT_PATH = f"{AGENTS_PATH}/{AGENT_ID}"
@@ -250,6 +250,7 @@ def test_pause_and_resume_post_and_print_agent(
     run: Any, api: respx.MockRouter, logged_in: str, verb: str
 ) -> None:
     after = agent(status="paused" if verb == "pause" else "active")
+    before(api, "active" if verb == "pause" else "paused", AGENT_ID)
     route = api.post(f"{AGENT_PATH}/{verb}").mock(return_value=httpx.Response(200, json=after))
 
     result = run("agents", verb, AGENT_ID, "-o", "json")
@@ -263,6 +264,7 @@ def test_pause_and_resume_post_and_print_agent(
 def test_pause_uppercase_id_is_sent_canonical(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", AGENT_ID)
     route = api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(200, json=agent()))
 
     result = run("agents", "pause", AGENT_ID.upper(), "-o", "id")
@@ -359,6 +361,7 @@ def pause_route(api: respx.MockRouter, agent_id: str, **fields: Any) -> respx.Ro
 def test_bulk_arguments_give_one_result_per_item(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", uuid_n(1), uuid_n(2), uuid_n(3))
     routes = [pause_route(api, uuid_n(n)) for n in (1, 2, 3)]
 
     result = run("agents", "pause", uuid_n(1), uuid_n(2), uuid_n(3), "-o", "ndjson")
@@ -374,6 +377,7 @@ def test_bulk_arguments_give_one_result_per_item(
 def test_stdin_pipeline_from_ndjson_with_comments_and_duplicates(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", uuid_n(1), uuid_n(2))
     routes = [pause_route(api, uuid_n(n)) for n in (1, 2)]
     lines = "\n".join(
         [
@@ -405,18 +409,29 @@ def test_one_malformed_stdin_line_sends_nothing(
 def test_single_stdin_id_still_gives_a_bulk_result(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", uuid_n(1))
     pause_route(api, uuid_n(1))
 
     result = run("agents", "pause", "--stdin", "-o", "json", stdin=uuid_n(1))
 
     assert result.json() == [
-        {"id": uuid_n(1), "ok": True, "agent": agent(id=uuid_n(1), status="paused")}
+        {
+            "id": uuid_n(1),
+            "ok": True,
+            "outcome": "changed",
+            "action": "pause",
+            "name": agent()["display_name"],
+            "status_before": "active",
+            "status_after": "paused",
+            "agent": agent(id=uuid_n(1), status="paused"),
+        }
     ]
 
 
 def test_partial_failure_is_exit_9_with_every_result(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", uuid_n(1), uuid_n(2), uuid_n(3))
     pause_route(api, uuid_n(1))
     api.post(f"{AGENTS_PATH}/{uuid_n(2)}/pause").mock(
         return_value=httpx.Response(404, json={"detail": "Hired agent not found"})
@@ -443,6 +458,7 @@ def test_partial_failure_is_exit_9_with_every_result(
 def test_bulk_results_in_tabular_formats(
     run: Any, api: respx.MockRouter, logged_in: str, fmt: str
 ) -> None:
+    before(api, "active", uuid_n(1), uuid_n(2))
     pause_route(api, uuid_n(1), display_name="Maya")
     api.post(f"{AGENTS_PATH}/{uuid_n(2)}/pause").mock(
         return_value=httpx.Response(404, json={"detail": "Hired agent not found"})
@@ -453,9 +469,10 @@ def test_bulk_results_in_tabular_formats(
     assert result.exit_code == 9
     if fmt == "tsv":
         rows = sorted(line.split("\t") for line in result.stdout.splitlines())
+        name = agent()["display_name"]  # as listed before the change
         assert rows == [
-            [uuid_n(1), "true", "Maya", "paused", ""],
-            [uuid_n(2), "false", "", "", "Hired agent not found"],
+            [uuid_n(1), "true", "Maya", "paused", "", "changed", "active", "paused"],
+            [uuid_n(2), "false", name, "", "Hired agent not found", "failed", "active", ""],
         ]
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -469,6 +486,7 @@ def test_bulk_results_in_tabular_formats(
 def test_fields_apply_to_the_agent_in_each_result(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", uuid_n(1), uuid_n(2))
     pause_route(api, uuid_n(1))
     pause_route(api, uuid_n(2))
 
@@ -497,6 +515,7 @@ def test_concurrency_is_bounded_and_used(run: Any, api: respx.MockRouter, logged
 
     api.post(url__regex=r".*/pause$").mock(side_effect=slow)
     ids = [uuid_n(n) for n in range(1, 21)]
+    before(api, "active", *ids)
 
     result = run("agents", "pause", *ids, "-o", "id", "--concurrency", "4")
 
@@ -507,6 +526,7 @@ def test_concurrency_is_bounded_and_used(run: Any, api: respx.MockRouter, logged
 def test_ctrl_c_reports_every_item_then_exits_130(
     run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    before(api, "active", *[uuid_n(n) for n in range(1, 6)])
     for n in range(1, 6):
         pause_route(api, uuid_n(n))
 
@@ -544,6 +564,7 @@ def test_wait_polls_until_the_status_is_reached(
     )
     show = api.get(AGENT_PATH).mock(
         side_effect=[
+            httpx.Response(200, json=agent(status="active")),  # before the change
             httpx.Response(200, json=agent(status="pausing")),
             httpx.Response(200, json=agent(status="paused")),
         ]
@@ -553,7 +574,7 @@ def test_wait_polls_until_the_status_is_reached(
 
     assert result.exit_code == 0
     assert result.json()["status"] == "paused"
-    assert show.call_count == 2
+    assert show.call_count == 3
     assert sleeps == [0.5, 0.75]  # backoff between polls
 
 
@@ -561,10 +582,10 @@ def test_wait_is_not_needed_when_the_call_already_says_so(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
     api.post(f"{AGENT_PATH}/resume").mock(return_value=httpx.Response(200, json=agent()))
-    show = api.get(AGENT_PATH)
+    show = api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent(status="paused")))
 
     assert run("agents", "resume", AGENT_ID, "--wait").exit_code == 0
-    assert not show.called
+    assert show.call_count == 1  # the status before; no polling
 
 
 def test_wait_timeout_is_exit_8(
@@ -573,7 +594,10 @@ def test_wait_timeout_is_exit_8(
     api.post(f"{AGENT_PATH}/pause").mock(
         return_value=httpx.Response(200, json=agent(status="pausing"))
     )
-    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent(status="pausing")))
+    api.get(AGENT_PATH).mock(
+        side_effect=[httpx.Response(200, json=agent(status="active"))]
+        + [httpx.Response(200, json=agent(status="pausing"))] * 50
+    )
 
     result = run("agents", "pause", AGENT_ID, "--wait", "--wait-timeout", "10")
 
@@ -585,6 +609,9 @@ def test_wait_timeout_is_exit_8(
 def test_wait_in_bulk_reports_timeouts_per_item(
     run: Any, api: respx.MockRouter, logged_in: str, sleeps: list[float]
 ) -> None:
+    api.get(AGENTS_PATH).mock(
+        return_value=httpx.Response(200, json=[agent(id=uuid_n(n)) for n in (1, 2)])
+    )
     pause_route(api, uuid_n(1))
     api.post(f"{AGENTS_PATH}/{uuid_n(2)}/pause").mock(
         return_value=httpx.Response(200, json=agent(id=uuid_n(2), status="pausing"))
@@ -616,6 +643,7 @@ def test_wait_in_bulk_reports_timeouts_per_item(
 def test_wait_on_a_cancelled_agent_stops_at_once(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "paused", AGENT_ID)
     api.post(f"{AGENT_PATH}/resume").mock(
         return_value=httpx.Response(200, json=agent(status="cancelled"))
     )
@@ -645,6 +673,7 @@ def stderr_terminal(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_a_single_change_says_what_happened_on_a_terminal(
     run: Any, api: respx.MockRouter, logged_in: str, stderr_terminal: Any, verb: str, done: str
 ) -> None:
+    before(api, "active" if verb == "pause" else "paused", AGENT_ID)
     api.post(f"{AGENT_PATH}/{verb}").mock(return_value=httpx.Response(200, json=agent()))
 
     stderr_terminal()
@@ -652,29 +681,34 @@ def test_a_single_change_says_what_happened_on_a_terminal(
 
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{AGENT_ID}\n"
-    assert result.stderr == f"{done} Maya – Social Media ({AGENT_ID[:8]})\n"
+    told, operation = result.stderr.rstrip("\n").split(". Operation: ")
+    assert told == f"{done} Maya – Social Media ({AGENT_ID[:8]})"
+    assert journal.find(operation).action == verb
 
 
 def test_a_single_change_says_nothing_more_when_stderr_is_not_a_terminal(
     run: Any, api: respx.MockRouter, logged_in: str
 ) -> None:
+    before(api, "active", AGENT_ID)
     api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(200, json=agent()))
 
     result = run("agents", "pause", AGENT_ID, "-o", "id")
 
-    assert (result.exit_code, result.stdout, result.stderr) == (0, f"{AGENT_ID}\n", "")
+    assert (result.exit_code, result.stdout) == (0, f"{AGENT_ID}\n")
+    assert result.stderr.startswith("Operation: ") and result.stderr.count("\n") == 1
 
 
 def test_a_change_without_a_name_names_the_short_id(
     run: Any, api: respx.MockRouter, logged_in: str, stderr_terminal: Any
 ) -> None:
     after = agent(display_name=None, persona_name=None)
+    api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json={**after, "status": "active"}))
     api.post(f"{AGENT_PATH}/pause").mock(return_value=httpx.Response(200, json=after))
 
     stderr_terminal()
     result = run("agents", "pause", AGENT_ID, "-o", "id")
 
-    assert result.stderr == f"Paused agent {AGENT_ID[:8]}\n"
+    assert result.stderr.startswith(f"Paused agent {AGENT_ID[:8]}. Operation: ")
 
 
 def test_a_list_cut_by_limit_says_so_on_a_terminal(

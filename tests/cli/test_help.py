@@ -129,7 +129,7 @@ def test_top_level_commands_in_order_of_use(run: Any) -> None:
 
     assert listed[:3] == ["agents", "workspaces", "auth"]
     assert listed == [*COMMANDS, "help"]
-    assert list(COMMANDS)[3:] == ["api", "doctor", "sandbox", "completion"]
+    assert list(COMMANDS)[3:] == ["history", "undo", "api", "doctor", "sandbox", "completion"]
 
 
 @pytest.mark.parametrize("words", command_paths(), ids=lambda words: " ".join(words) or "-")

@@ -1,0 +1,122 @@
+"""Which agents a change acts on, and each one's status before it, for as few requests as can be.
+
+`--all` lists the agents in the statuses the action acts on (the API filters by status), then
+`--where FIELD=VALUE` narrows that listing here. For IDs given one by one, the status before
+comes from listing pages while a page is cheaper than fetching the remaining agents one at a
+time, then from one GET each for the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aitasker_cli.errors import AitaskerError, UsageError
+
+if TYPE_CHECKING:
+    from aitasker_cli.actions import Action
+    from aitasker_cli.bulk import Failure
+    from aitasker_cli.client import ApiClient
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One `--where FIELD=VALUE`: a dotted path into the agent as the API sends it."""
+
+    field: str
+    value: str
+
+    def holds_for(self, raw: Mapping[str, Any]) -> bool:
+        found = _at(raw, self.field)
+        return found is not _MISSING and as_text(found) == self.value
+
+
+def parse_where(conditions: Sequence[str]) -> list[Condition]:
+    """`--where` options as conditions; exit 2 for one that is not FIELD=VALUE."""
+    parsed = []
+    for condition in conditions:
+        field, equals, value = condition.partition("=")
+        field = field.strip()
+        if not equals or not field or any(not part for part in field.split(".")):
+            raise UsageError(
+                f"'{condition}' is not FIELD=VALUE",
+                hint="For example: --where team_id=… --where workspace.status=active",
+            )
+        parsed.append(Condition(field, value))
+    return parsed
+
+
+def as_text(value: Any) -> str:
+    """A value as `--where` compares it: strings as they are, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def select_all(client: ApiClient, action: Action, where: Sequence[Condition]) -> list[Any]:
+    """Every agent `action` acts on (a listing per status) that meets every condition.
+
+    A condition on a field that no listed agent has is a typo, not an empty selection: exit 2.
+    """
+    wanted_statuses = list(action.acts_on)
+    for condition in where:
+        if condition.field == "status":  # the API filters by status itself
+            wanted_statuses = [s for s in wanted_statuses if s == condition.value]
+    listed = [agent for status in wanted_statuses for agent in _listing(client, status)]
+    for condition in where:
+        if listed and not any(_at(agent.raw, condition.field) is not _MISSING for agent in listed):
+            raise UsageError(
+                f"no listed agent has the field '{condition.field}'",
+                hint="Fields are named as in '-o json'; a.b reaches inside (workspace.status).",
+            )
+    return [agent for agent in listed if all(c.holds_for(agent.raw) for c in where)]
+
+
+def _listing(client: ApiClient, status: str) -> Iterable[Any]:
+    for page in client.agent_pages(status=status):
+        yield from page
+
+
+def look_up(
+    client: ApiClient,
+    ids: Sequence[str],
+    fetch_each: Callable[[Sequence[str]], Iterable[tuple[str, Any, Failure | None]]],
+) -> dict[str, tuple[Any, Failure | None]]:
+    """Each ID's agent as it is now, or why it could not be had.
+
+    Listing pages come first, but only while one more page costs fewer requests than fetching
+    every agent still missing (a page is one request, and so is each GET); `fetch_each` then
+    fetches the rest, concurrently, each answer as (ID, agent, failure).
+    """
+    missing = set(ids)
+    found: dict[str, tuple[Any, Failure | None]] = {}
+    pages = 0
+    if len(missing) > 1:
+        try:
+            for page in client.agent_pages(status=None):
+                pages += 1
+                for agent in page:
+                    agent_id = str(agent.id)
+                    if agent_id in missing:
+                        missing.discard(agent_id)
+                        found[agent_id] = (agent, None)
+                if pages + 1 >= len(missing):  # the next page costs as much as the GETs left
+                    break
+        except AitaskerError:
+            pass  # the listing is only a shortcut: each agent is fetched on its own instead
+    rest = [agent_id for agent_id in ids if agent_id in missing]
+    for agent_id, agent, failure in fetch_each(rest):
+        found[agent_id] = (agent, failure)
+    return found
+
+
+def _at(raw: Any, path: str) -> Any:
+    """The value at a dotted path, or _MISSING when a key on the way is absent."""
+    value = raw
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
