@@ -108,3 +108,45 @@ def test_a_short_id_from_a_table_can_be_typed_back(env: dict[str, str], tmp_path
     assert len(short) == 8
     assert paused.returncode == 0, paused.stderr
     assert paused.stdout == "Maya – Sales\tpaused\n"
+
+
+FLEET = ("Łukasz – Analytics", "Priyanka – Social Media", "Ōtake 2 – Social Media")
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_agents_list_gives_names_their_whole_width_first(
+    env: dict[str, str], tmp_path: Path, columns: int
+) -> None:
+    shown = screen([installed_script(), "--sandbox", "agents", "list"], env, tmp_path, columns)
+
+    assert all(name in shown for name in FLEET)  # whole, never cut to make room
+    assert "STATUS" in shown and "…" not in shown
+    if columns == 80:
+        assert "UPDATED AT" not in shown
+        assert "(updated_at left out to fit the terminal; see --fields)" in shown
+    else:
+        assert "UPDATED AT" in shown and "left out" not in shown
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_task_titles_are_whole_and_low_value_columns_go_first(
+    env: dict[str, str], tmp_path: Path, columns: int
+) -> None:
+    titles = aitasker("--sandbox", "workspaces", "tasks", "320bf826", "-o", "tsv", "--fields",
+                      "title,status", env=env).stdout.splitlines()  # fmt: skip
+    command = [installed_script(), "--sandbox", "workspaces", "tasks", "320bf826"]
+
+    shown = screen(command, env, tmp_path, columns)
+
+    assert titles and all(line.split("\t")[0] in shown for line in titles)
+    assert all(line.split("\t")[1] in shown for line in titles)  # awaiting_approval whole
+    assert "…" not in shown
+    if columns == 80:
+        assert "PRIORITY" in shown and "SKILL SLUG" not in shown and "CREATED AT" not in shown
+        text = " ".join(shown.split())
+        assert (
+            "(skill_slug, cost_usd, created_at left out to fit the terminal; see --fields)" in text
+        )
+    else:
+        assert all(h in shown for h in ("PRIORITY", "SKILL SLUG", "COST USD", "CREATED AT"))
+        assert "left out" not in shown

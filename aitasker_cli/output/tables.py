@@ -50,9 +50,7 @@ def list_table(
 
     IDs are shown short, as git and docker do: the first 8 characters, more where the listing
     needs them to stay unique (every command takes such a prefix back; people copy them, so
-    they are never cut further). Columns in `keep` are never left out; those in `wrap` wrap
-    instead of being cut. Other columns are cut to fit, never narrower than their heading, and
-    the rightmost go first when even that does not fit.
+    they are never cut further). How the columns share the width is `layout`'s to say.
     """
     from rich import box
     from rich.cells import cell_len
@@ -68,15 +66,9 @@ def list_table(
         max(len(title), *map(cell_len, cells))
         for title, cells in zip(headings, columns, strict=True)
     ]
-    floors = [
-        _floor(field, natural[n], len(headings[n]), keep, wrap) for n, field in enumerate(fields)
-    ]
-    shown = list(range(len(fields)))
-    droppable = [n for n, f in enumerate(fields) if not _is_id(f) and f not in keep]
-    while _needed(floors, shown) > width and droppable:
-        shown.remove(droppable.pop())
-    budget = width - _COLUMN_GAP * (len(shown) - 1)
-    widths = _shrink([natural[n] for n in shown], [floors[n] for n in shown], budget)
+    shown, widths = layout(
+        fields, [len(title) for title in headings], natural, width, keep=keep, wrap=wrap
+    )
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for n, column_width in zip(shown, widths, strict=True):
         wraps = fields[n] in wrap
@@ -94,19 +86,66 @@ def list_table(
 WRAP_FLOOR = 16
 """A wrapping column is never narrower than this, so its text stays readable."""
 KEEP_FLOOR = 9
-"""A kept column (a name, a status) is cut no narrower than this: `cancelled` stays whole."""
+"""A kept column (a name, a title) is cut no narrower than this, and only as a last resort."""
+OTHER_FLOOR = 20
+"""Any other column is cut no narrower than this (or its own width) or left out: a few
+letters of a slug or a date tell a person nothing."""
+
+
+def layout(
+    fields: Sequence[str],
+    headings: Sequence[int],
+    natural: Sequence[int],
+    width: int,
+    *,
+    keep: Sequence[str] = (),
+    wrap: Sequence[str] = (),
+) -> tuple[list[int], list[int]]:
+    """Which columns to show (their indices) and how wide, to fit `width` as gh and docker do.
+
+    Columns have a priority. IDs and statuses are never cut; a row's own `id` and the kept
+    columns are never left out (another object's ID, `hired_agent_id`, may be). The kept
+    columns (`keep`: what a person looks for, a name, a title) get their whole width first;
+    the others are left out from the right until that fits, each shown at least
+    `OTHER_FLOOR` wide (or whole, if narrower). Only when the kept columns still do not fit
+    are they cut, never below `KEEP_FLOOR`. Columns in `wrap` wrap instead, at least
+    `WRAP_FLOOR` wide, so they ask for no more than that.
+    """
+    floors = [_floor(field, natural[n], headings[n], keep, wrap) for n, field in enumerate(fields)]
+    wants = [
+        natural[n] if field in keep and field not in wrap else floors[n]
+        for n, field in enumerate(fields)
+    ]
+    shown = list(range(len(fields)))
+    droppable = [n for n, f in enumerate(fields) if f != "id" and f not in keep]
+    while _needed(wants, shown) > width and droppable:
+        shown.remove(droppable.pop())
+    budget = width - _COLUMN_GAP * (len(shown) - 1)
+    widths = [natural[n] for n in shown]
+    # Cut the least wanted first: other columns, then those that wrap (losing nothing),
+    # then the kept ones.
+    for rank in (0, 1, 2):
+        cuttable = [i for i, n in enumerate(shown) if _rank(fields[n], keep, wrap) <= rank]
+        widths = _shrink(widths, [floors[n] for n in shown], budget, cuttable)
+    return shown, widths
+
+
+def _rank(field: str, keep: Sequence[str], wrap: Sequence[str]) -> int:
+    """0 for a column cut first, 2 for one cut last."""
+    if field in wrap:
+        return 1
+    return 2 if field in keep else 0
 
 
 def _floor(field: str, natural: int, heading: int, keep: Sequence[str], wrap: Sequence[str]) -> int:
-    """How narrow a column may get: IDs never cut, kept and wrapped ones readable, others to
-    their heading."""
-    if _is_id(field):
+    """How narrow a column may get: IDs and statuses never cut, the others readable."""
+    if _is_id(field) or _is_status(field):
         return natural
     if field in wrap:
         return min(natural, max(heading, WRAP_FLOOR))
     if field in keep:
         return min(natural, max(heading, KEEP_FLOOR))
-    return heading
+    return min(natural, max(heading, OTHER_FLOOR))
 
 
 def _short_ids(cells: Sequence[str]) -> list[str]:
@@ -135,11 +174,13 @@ def detail_table(item: Any, fields: Sequence[str]) -> Any:
     return table
 
 
-def _shrink(widths: list[int], floors: list[int], budget: int) -> list[int]:
-    """Narrow the widest columns, one cell at a time, until they fit `budget` or the floors."""
+def _shrink(
+    widths: list[int], floors: list[int], budget: int, cuttable: Sequence[int]
+) -> list[int]:
+    """Narrow the widest `cuttable` columns, a cell at a time, to fit `budget` or the floors."""
     widths = list(widths)
     while sum(widths) > budget:
-        shrinkable = [n for n, w in enumerate(widths) if w > floors[n]]
+        shrinkable = [n for n in cuttable if widths[n] > floors[n]]
         if not shrinkable:
             break
         widths[max(shrinkable, key=lambda n: widths[n])] -= 1
@@ -148,6 +189,10 @@ def _shrink(widths: list[int], floors: list[int], budget: int) -> list[int]:
 
 def _is_id(field: str) -> bool:
     return field == "id" or field.endswith(("_id", ".id"))
+
+
+def _is_status(field: str) -> bool:
+    return field == "status" or field.endswith(("_status", ".status"))
 
 
 def _styled(field: str, cell: str) -> Text:
