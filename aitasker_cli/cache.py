@@ -13,7 +13,9 @@ they are written and when they are read back (the file may be older, or edited).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping
 
@@ -33,7 +35,10 @@ NAME_FIELD = {"agents": "display_name", "workspaces": "name"}
 NAME_LENGTH = 48
 """Longer names are cut, with "…": a completion listing is one line an item."""
 READ_LIMIT = 1 << 20
-"""TAB reads at most this much of the file; a full one is far smaller (KEEP short lines a kind)."""
+"""TAB reads at most this much of the file; a full one is far smaller (KEEP short lines a kind).
+A line the limit cuts in two is left out, so a cut status never passes for an unknown one."""
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+"""Opening a FIFO put in the cache's place must not wait for a writer: TAB would hang."""
 
 _UUID = re.compile(patterns.UUID)
 _PLAIN_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,/+")
@@ -133,18 +138,41 @@ def _safe_character(character: str) -> str:
 
 def _load() -> list[tuple[str, str, str, str]]:
     """(kind, ID, name, status) a line; a line from an older version has no status."""
-    try:
-        with cache_path().open(encoding="utf-8", errors="replace") as file:
-            lines = file.read(READ_LIMIT).split("\n")
-    except OSError:
-        return []
     entries = []
-    for line in lines:
+    for line in _read_text().split("\n"):
         fields = line.split("\t")
         if len(fields) in (3, 4) and is_uuid(fields[1]):
             status = safe_name(fields[3]) if len(fields) == 4 else ""
             entries.append((fields[0], fields[1].lower(), safe_name(fields[2]), status))
     return entries
+
+
+def _read_text() -> str:
+    """The cache's whole lines, from at most READ_LIMIT bytes; empty unless a regular file.
+
+    A FIFO, a device or a folder in its place gives nothing rather than a wait or an endless
+    read; a byte-order mark at the start is skipped.
+    """
+    try:
+        descriptor = os.open(cache_path(), _OPEN_FLAGS)
+    except OSError:
+        return ""
+    data = b""
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return ""
+        while len(data) <= READ_LIMIT:
+            chunk = os.read(descriptor, READ_LIMIT + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return ""
+    finally:
+        os.close(descriptor)
+    if len(data) > READ_LIMIT:  # the last line read may be cut short: leave it out
+        data = data[: data.rfind(b"\n", 0, READ_LIMIT) + 1]
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _save(kind: str, fresh: list[tuple[str, str, str]]) -> None:

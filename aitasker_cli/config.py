@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +25,10 @@ DEFAULT_PROFILE = "default"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
 PROFILE_KEYS = ("api_url", "output")
+CONFIG_SIZE_LIMIT = 1 << 20
+"""config.toml may be at most 1 MiB; a larger one is refused as a broken config (exit 2)."""
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+"""Opening a FIFO put in the config's place must not wait for a writer."""
 
 
 def config_path() -> Path:
@@ -157,13 +164,10 @@ def _read_profiles() -> Mapping[str, Any]:
         import tomli as tomllib
 
     path = config_path()
-    try:
-        raw = path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return {}
-    except OSError as exc:
-        raise LocalIOError(f"cannot read the config file {path}: {exc.strerror}") from exc
     fix = "Fix the file, or move it away to start from the defaults."
+    raw = _read_config_bytes(path, fix)
+    if raw is None:
+        return {}
     try:
         text = raw.decode("utf-8-sig")  # tolerates the byte-order mark some editors write
     except UnicodeDecodeError as exc:
@@ -183,6 +187,43 @@ def _read_profiles() -> Mapping[str, Any]:
     if not isinstance(profiles, Mapping):
         raise UsageError(f"in the config file {path}, 'profiles' must be a table")
     return profiles
+
+
+def _read_config_bytes(path: Path, fix: str) -> bytes | None:
+    """The bytes of config.toml, None when there is none; only a regular file, at most 1 MiB.
+
+    A FIFO or a device in its place (a link to /dev/zero) is refused at once, never waited on
+    or read without end: every command, and TAB after --profile, reads this file.
+    """
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise LocalIOError(f"cannot read the config file {path}: {exc.strerror}") from exc
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise LocalIOError(f"cannot read the config file {path}: {os.strerror(errno.EISDIR)}")
+        if not stat.S_ISREG(mode):
+            raise UsageError(f"the config file {path} is not a regular file", hint=fix)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= CONFIG_SIZE_LIMIT:
+            chunk = os.read(descriptor, CONFIG_SIZE_LIMIT + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise LocalIOError(f"cannot read the config file {path}: {exc.strerror}") from exc
+    finally:
+        os.close(descriptor)
+    if size > CONFIG_SIZE_LIMIT:
+        raise UsageError(
+            f"the config file {path} is larger than {CONFIG_SIZE_LIMIT // (1 << 20)} MiB", hint=fix
+        )
+    return b"".join(chunks)
 
 
 def _checked_profile(table: Mapping[str, Any], name: str, path: Path) -> dict[str, str]:

@@ -82,14 +82,21 @@ def answer(shell: str) -> int:
     if shell not in formats:
         return 1
     words, incomplete = _request(shell)
-    text, code = formats[shell](candidates(words, incomplete))
+    found = candidates(words, incomplete, split_equals=shell == "bash")
+    text, code = formats[shell](found)
     if text:
         sys.stdout.write(text + "\n")
     return code
 
 
-def candidates(words: list[str], incomplete: str, table: Table | None = None) -> list[Candidate]:
-    """What may follow `aitasker WORDS` and starts with `incomplete`, as Click would offer it."""
+def candidates(
+    words: list[str], incomplete: str, table: Table | None = None, *, split_equals: bool = True
+) -> list[Candidate]:
+    """What may follow `aitasker WORDS` and starts with `incomplete`, as Click would offer it.
+
+    After `--opt=`, values come bare with `split_equals` (bash splits the word at `=`), else
+    as `--opt=value`: fish, zsh and PowerShell replace the whole word they were given.
+    """
     table = table or load_table()
     commands = table["commands"]
     path = ""
@@ -97,19 +104,22 @@ def candidates(words: list[str], incomplete: str, table: Table | None = None) ->
     given: set[str] = set()
     positional = 0
     awaiting: Option | None = None
-    literal = False  # after `--`, nothing is an option
+    literal = False  # after `--`, nothing is an option (until the next command, as in Click)
     for word in words:
-        if awaiting is not None:
+        if awaiting is not None:  # Click counts an option as given once it has its value
+            given.update(awaiting["names"])
             awaiting = None
         elif word == "--" and not literal:
             literal = True
-        elif word.startswith("-") and len(word) > 1 and not literal:
+        elif word.startswith("--") and not literal:
             name, equals, _value = word.partition("=")
             option = _option(command, name)
-            if option is not None:
+            if option is not None and option["value"] is not None and not equals:
+                awaiting = option
+            elif option is not None:
                 given.update(option["names"])
-                if option["value"] is not None and not equals:
-                    awaiting = option
+        elif word.startswith("-") and len(word) > 1 and not literal:
+            awaiting = _short_options(command, word, given)
         elif word in command["commands"] and positional == 0:
             path = f"{path} {word}".lstrip()
             command = commands.get(path, _NOTHING)
@@ -117,26 +127,54 @@ def candidates(words: list[str], incomplete: str, table: Table | None = None) ->
         else:
             positional += 1
 
+    # From here on, Click's own order (click.shell_completion._resolve_incomplete).
+    last = words[-1] if words else ""
+    prefix = ""
     if incomplete == "=":
         incomplete = ""
-    elif "=" in incomplete and incomplete.startswith("-") and not literal:
-        name, _equals, incomplete = incomplete.partition("=")
-        awaiting = _option(command, name)
-    if awaiting is not None:
-        return _values(awaiting["value"] or "", incomplete, path.split(), table)
-    if incomplete.startswith("-") and not literal:
-        return [
-            (name, option["help"])
-            for option in command["options"]
-            if option["multiple"] or not given.intersection(option["names"])
-            for name in option["names"]
-            if name.startswith(incomplete)
-        ]
+    elif "=" in incomplete and incomplete.startswith("-"):
+        last, _equals, incomplete = incomplete.partition("=")
+        prefix = "" if split_equals else f"{last}="
+    if "--" not in (*words, last) and incomplete.startswith("-"):
+        return _option_names(command, given, incomplete)
+    option = _option(command, last) if last.startswith("-") else None
+    if option is not None and option["value"] is not None:  # Click looks at the last word only
+        found = _values(option["value"], incomplete, path.split(), table)
+        return [(prefix + value, help_) for value, help_ in found]
     argument = _argument(command, positional)
     if argument is not None:
         return _values(argument["value"], incomplete, path.split(), table)
+    # The command itself answers, with option names too after all (Click's shell_complete).
     listed = command["commands"].items()
-    return [(name, help_) for name, help_ in listed if name.startswith(incomplete)]
+    found = [(name, help_) for name, help_ in listed if name.startswith(incomplete)]
+    return found + (_option_names(command, given, incomplete) if incomplete[:1] == "-" else [])
+
+
+def _option_names(command: Command, given: set[str], incomplete: str) -> list[Candidate]:
+    """The names of the options not given yet (or that may be repeated) that fit."""
+    return [
+        (name, option["help"])
+        for option in command["options"]
+        if option["multiple"] or not given.intersection(option["names"])
+        for name in option["names"]
+        if name.startswith(incomplete)
+    ]
+
+
+def _short_options(command: Command, word: str, given: set[str]) -> Option | None:
+    """Read `-abc` as Click does: flags, up to one that takes a value (the rest, or the next
+    word when nothing is left); returns the option still waiting for its value."""
+    for index, letter in enumerate(word[1:], start=1):
+        option = _option(command, f"-{letter}")
+        if option is None:
+            continue
+        if option["value"] is not None:
+            if index == len(word) - 1:
+                return option
+            given.update(option["names"])
+            return None
+        given.update(option["names"])
+    return None
 
 
 def load_table() -> Table:
@@ -246,12 +284,20 @@ def _for_zsh(found: list[Candidate]) -> tuple[str, int]:
 
 
 def _zsh_quoted(text: str) -> str:
+    """`text` for a double-quoted word in `_arguments`' `((value:help ...))` list.
+
+    zsh reads it twice: the script's `eval` sees it inside single quotes, then `_arguments`
+    evaluates the list, where `\\`, `$`, `` ` `` and `"` are special inside double quotes, and
+    `_describe` splits value from help at the first colon not escaped. The backslash goes
+    first, or a typed `\\$(…)` would become `\\\\$(…)`, a backslash and a command.
+    """
     return (
-        text.replace('"', '""')
-        .replace("'", "''")
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
         .replace("$", "\\$")
         .replace("`", "\\`")
         .replace(":", r"\\:")
+        .replace("'", "'\\''")
     )
 
 

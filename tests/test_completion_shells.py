@@ -326,3 +326,57 @@ def test_the_cache_holds_only_harmless_names(listed: Listed) -> None:
     names = [line.decode().split("\t")[2] for line in lines]
     assert not set("".join(names)) & set(SHELL_METACHARACTERS)
     assert all(len(name) <= cache.NAME_LENGTH for name in names)
+
+
+TYPED_COMMANDS = [
+    "'x\\$(touch {canary}),i",  # the reviewer's line: a backslash before the `$`
+    "'x$(touch {canary}),i",
+    "'x`touch {canary}`,i",
+    "'x\\`touch {canary}\\`,i",
+    "'x\\\\$(touch {canary}),i",
+    '"x\\$(touch {canary}),i',
+    "x\\$\\(touch\\ {canary}\\),i",
+    '\'x"$(touch {canary})",i',
+    "'x:$(touch {canary}),i",
+    "'x)) ; touch {canary} ; ((,i",
+]
+"""What a user may type as a --fields value before TAB; the text before the last comma comes
+back in each candidate, and so into what zsh evaluates. (A `$(…)` left unquoted, as after
+`'x\\'`, zsh itself runs when it completes the word, whatever the command: not ours to stop.)"""
+
+
+def test_zsh_tab_runs_no_command_typed_in_a_fields_value(tmp_path: Path) -> None:
+    zsh = which("zsh")
+    home = tmp_path / "home"
+    canary = tmp_path / "canary"
+    functions = home / "functions"
+    functions.mkdir(parents=True)
+    (functions / "_aitasker").write_text(
+        (Path(__file__).resolve().parents[1] / "completions" / "aitasker.zsh").read_text()
+    )
+    (home / ".zshrc").write_text(
+        'fpath=("$ZDOTDIR/functions" $fpath)\n'
+        "autoload -Uz compinit && compinit -u\n"
+        "unsetopt beep\n"
+        "unset zle_bracketed_paste\n"
+        "LISTMAX=0\n"
+        f"PS1='{PROMPT.decode()}'\n"
+    )
+    env = clean_env(
+        HOME=str(home),
+        ZDOTDIR=str(home),
+        PATH=f"{Path(installed_script()).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+        TERM="dumb",
+    )
+    env.pop("COLUMNS", None)
+
+    with terminal([zsh, "-d", "-i"], env) as shell:
+        shell.wait_for(PROMPT)
+        for number, typed in enumerate(TYPED_COMMANDS):
+            # ^U starts a new line; after TAB, a command whose output shows TAB is done.
+            shell.type(f"\x15aitasker agents list --fields {typed.format(canary=canary)}\t")
+            shell.type(f"\x15echo done-$(( {number} + 1000 ))\r")
+            shell.wait_for(f"done-{number + 1000}".encode())
+            assert not canary.exists(), f"zsh ran a command typed as {typed!r}"

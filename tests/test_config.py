@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -479,3 +480,33 @@ def test_the_sandbox_accepts_a_profile_with_a_stored_token(
     result = run("--sandbox", "agents", "list", "--profile", "work", "-o", "id")
 
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "too large"])
+def test_a_config_that_is_not_a_small_file_is_exit_2_at_once(
+    run: Any, api: respx.MockRouter, logged_in: str, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "config" / "config.toml"
+    path.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading would wait for a writer
+    elif kind == "too large":
+        path.write_bytes(b"# " + b"x" * config.CONFIG_SIZE_LIMIT + b"\n")
+    else:
+        path.symlink_to(kind)  # endless zeros
+
+    result = run("agents", "list")
+
+    assert result.exit_code == 2, result.stderr
+    assert str(path) in result.stderr and "bug" not in result.stderr
+    assert ("larger than 1 MiB" if kind == "too large" else "not a regular file") in result.stderr
+    assert not api.calls
+    assert config.profile_names() == []
+
+
+def test_a_config_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "")
+    head = b"[profiles.big]\n"
+    path.write_bytes(head + b"#" * (config.CONFIG_SIZE_LIMIT - len(head) - 1) + b"\n")
+
+    assert config.profile_names() == ["big"]

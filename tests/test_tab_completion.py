@@ -78,6 +78,37 @@ LINES = [
     "sandbox serve --",
     "doctor --o",
     "agents nosuch ",
+    # A word starting with "-" asks for option names, even where a value is awaited.
+    "agents list --status -",
+    "agents list --status --l",
+    "agents list -o -",
+    "agents list --status=-",
+    "agents list --status=",
+    "agents list -o=j",
+    # The value of the option named last, however the words before parsed.
+    "agents list --status --limit ",
+    "agents list --all --status ",
+    # `--` anywhere on the line: no option names, also in a later command.
+    "-- agents pause -",
+    "-- agents pause --w",
+    "agents -- pause -",
+    "--profile -- agents pause -",
+    "agents list --status -- -",
+    "agents pause -- 6f",
+    # A value joined to its option is given: the option is not offered again.
+    "agents list -L5 --",
+    "agents list -L5 --l",
+    "agents list -L 5 --l",
+    "agents list -L5 --status ",
+    "agents list --limit=5 --li",
+    "agents list --status=active --s",
+    "agents list -ojson --o",
+    "agents list -o json -",
+    "agents pause -h -",
+    "-- agents -",
+    "agents list --status -- --s",
+    "agents list --profile",
+    "agents list --profile -",
 ]
 
 

@@ -382,3 +382,116 @@ def test_after_a_pause_tab_offers_that_agent_for_resume_not_pause(
 
     assert AGENT not in _complete(shell_env, "aitasker agents pause ")
     assert AGENT in _complete(shell_env, "aitasker agents resume ")
+
+
+def test_fish_completes_a_value_joined_to_its_option(shell_env: dict[str, str]) -> None:
+    fish = _shell("fish")
+    script = ROOT / "completions" / "aitasker.fish"
+    lines = "; ".join(
+        f"complete -C '{line}'"
+        for line in ("aitasker agents list --status=", "aitasker agents list --fields=id,st")
+    )
+
+    done = subprocess.run(
+        [fish, "--no-config", "-c", f"source '{script}'; {lines}"],
+        env=shell_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert done.stdout.split() == [
+        "--status=active",
+        "--status=cancelled",
+        "--status=paused",
+        "--fields=id,status",
+        "--fields=id,stripe_subscription_id",
+    ]
+
+
+@pytest.mark.parametrize("shell", ["zsh", "powershell"])
+def test_other_shells_get_the_option_with_a_joined_value(
+    shell_env: dict[str, str], shell: str
+) -> None:
+    env = {
+        **shell_env,
+        "_AITASKER_COMPLETE": f"complete_{shell}",
+        "_TYPER_COMPLETE_ARGS": "aitasker agents list --status=pa",
+        "_TYPER_COMPLETE_WORD_TO_COMPLETE": "--status=pa",
+    }
+
+    done = subprocess.run(
+        [installed_script()], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert "--status=paused" in done.stdout and "active" not in done.stdout
+
+
+def test_bash_gets_the_bare_value_after_its_split_at_equals(shell_env: dict[str, str]) -> None:
+    # COMP_WORDBREAKS splits `--status=` into `--status` and `=`: bash replaces the `=`.
+    assert _complete(shell_env, "aitasker agents list --status =") == [
+        "active",
+        "paused",
+        "cancelled",
+    ]
+
+
+def _tab_quickly(env: dict[str, str], words: str) -> subprocess.CompletedProcess[str]:
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    return subprocess.run(
+        [installed_script()],
+        env={**env, "_AITASKER_COMPLETE": "complete_bash", "COMP_WORDS": words,
+             "COMP_CWORD": str(cword)},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )  # fmt: skip
+
+
+def test_a_fifo_in_the_caches_place_gives_no_candidates_at_once(tmp_path: Path) -> None:
+    env = clean_env(AITASKER_CACHE_DIR=str(tmp_path))
+    os.mkfifo(tmp_path / "completion.tsv")
+
+    done = _tab_quickly(env, "aitasker agents pause ")  # a hang fails with TimeoutExpired
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_a_line_cut_by_the_read_limit_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = cache.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    first = f"agents\t{AGENT}\tA\tactive\n"
+    second = f"agents\t{OTHER}\tB\tpaused\n"
+    path.write_text(first + second, encoding="utf-8")
+    # The limit falls just before the second line's status: read whole, it is "old format".
+    monkeypatch.setattr(cache, "READ_LIMIT", len(first) + second.index("\tpaused"))
+
+    assert cache.candidates("agents", "", statuses=("active",)) == [(AGENT, "A")]
+    assert cache.candidates("agents", "") == [(AGENT, "A")]
+
+
+def test_a_byte_order_mark_does_not_lose_the_first_entry() -> None:
+    path = cache.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + f"agents\t{AGENT}\tA\tactive\n".encode())
+
+    assert cache.candidates("agents", "") == [(AGENT, "A")]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_config_that_is_not_a_file_gives_no_profiles_at_once(
+    shell_env: dict[str, str], tmp_path: Path, kind: str
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    if kind == "fifo":
+        os.mkfifo(config / "config.toml")
+    else:
+        (config / "config.toml").symlink_to(kind)
+    env = {**shell_env, "AITASKER_CONFIG_DIR": str(config)}
+
+    done = _tab_quickly(env, "aitasker agents list --profile ")
+
+    assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["default"], "")
