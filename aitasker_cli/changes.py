@@ -238,7 +238,7 @@ def apply(
     that changes state is sent. On Ctrl-C or SIGTERM every target is still reported, and the
     journal records what was done before the signal goes on up.
     """
-    from aitasker_cli import bulk, cache, render
+    from aitasker_cli import bulk, cache, interrupts, render
 
     results = render.BulkResults(views.AGENTS, session.output, [target.id for target in targets])
     by_id = {target.id: target for target in targets}
@@ -248,12 +248,15 @@ def apply(
 
     def report(target: Target, outcome: str, agent: Any = None, failure: Any = None) -> None:
         after = _after(target, outcome, agent, dry_run)
-        results.add(_result(target, outcome, after, agent, failure, dry_run))
-        if not dry_run:
-            items.append(_item(target, outcome, after))
-        if outcome == "changed" and not dry_run and len(changed_agents) < cache.KEEP:
-            changed_agents.append(agent)
-        tally[outcome] += 1
+        # Whole or not at all: a Ctrl-C between the journal's note and the printed result
+        # would make undo forget a change, or the output miss an item.
+        with interrupts.held():
+            if not dry_run:
+                items.append(_item(target, outcome, after))
+            if outcome == "changed" and not dry_run and len(changed_agents) < cache.KEEP:
+                changed_agents.append(agent)
+            tally[outcome] += 1
+            results.add(_result(target, outcome, after, agent, failure, dry_run))
 
     to_send = []
     for target in targets:
@@ -472,9 +475,9 @@ def undo(
                 hint=f"Use the same API as it did (its profile was '{operation.profile}').",
             )
         restorable = [
-            Restorable(item.id, item.before, item.after)
+            Restorable(item.id, item.before, after)
             for item in operation.items
-            if item.outcome == "changed" and item.before and item.after
+            if item.before and (after := _left_by(item.outcome, item.before, item.after))
         ]
         undoes = operation.id
     back = {item.id: item for item in restorable}
@@ -494,6 +497,21 @@ def undo(
         operation="undo",
         undoes=undoes,
     )
+
+
+def _left_by(outcome: str, before: str, after: str | None) -> str | None:
+    """The status a journaled item may have been left in, which undo looks for.
+
+    A change cut off by Ctrl-C while in flight may have been made: if the agent now has the
+    status that change gives, undo puts it back too.
+    """
+    from aitasker_cli.actions import ACTIONS
+
+    if outcome == "changed":
+        return after
+    if outcome == "interrupted":
+        return next((a.target for a in ACTIONS.values() if before in a.acts_on), None)
+    return None
 
 
 def _action_back_to(status: str) -> Action:

@@ -278,9 +278,11 @@ def _stop_on_signals() -> None:
     """
 
     def stop(number: int, _frame: FrameType | None) -> None:
+        from aitasker_cli import interrupts
+
         for each in (signal.SIGINT, signal.SIGTERM):
             signal.signal(each, signal.SIG_IGN)
-        raise KeyboardInterrupt if number == signal.SIGINT else Terminated
+        interrupts.deliver(KeyboardInterrupt() if number == signal.SIGINT else Terminated())
 
     try:
         signal.signal(signal.SIGINT, stop)
