@@ -31,6 +31,7 @@ from aitasker_cli.atomic import replace_file
 from aitasker_cli.cache import is_uuid
 from aitasker_cli.errors import LocalIOError, NotFoundError, UsageError
 from aitasker_cli.paths import state_dir
+from aitasker_cli.patterns import encodable
 
 try:
     import fcntl
@@ -320,7 +321,7 @@ def _encode(operation: Operation) -> bytes:
 
 def _clean_name(name: str) -> str:
     cut = name[:NAME_LENGTH]
-    return cut.encode("utf-8", errors="replace").decode("utf-8") if not _encodable(cut) else cut
+    return cut.encode("utf-8", errors="replace").decode("utf-8") if not encodable(cut) else cut
 
 
 # Reading and checking
@@ -362,7 +363,7 @@ def _decode(line: bytes) -> Operation | None:
         items=tuple(items),
         undoes=data.get("undoes"),
     )
-    if _operation_problem(operation) or not all(_encodable(item.name) for item in items):
+    if _operation_problem(operation) or not all(encodable(item.name) for item in items):
         return None
     return operation
 
@@ -415,16 +416,5 @@ def _is_text(value: object, length: int) -> bool:
         isinstance(value, str)
         and 0 < len(value) <= length
         and value.isprintable()
-        and _encodable(value)
+        and encodable(value)
     )
-
-
-def _encodable(text: str) -> bool:
-    """Whether `text` can be written as UTF-8 (it holds no lone surrogate)."""
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -11,3 +11,14 @@ JWT = r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
 """A JSON Web Token: a base64url JSON header (`{"` is `eyJ`), payload and signature."""
 TOKEN_SHAPE = f"{API_KEY}|{JWT}"
 """Anything shaped like a credential, wherever it appears in a text."""
+
+
+def encodable(text: str) -> bool:
+    """Whether `text` can be written as UTF-8: it holds no lone surrogate (bad bytes decoded)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -260,11 +260,12 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_writers_in_several_processes_lose_nothing() -> None:
+def run_writers(script: str) -> None:
+    """Four processes running `script` against this test's journal at once; each must exit 0."""
     env = clean_env(AITASKER_STATE_DIR=str(state_dir()))
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(w)],
+            [sys.executable, "-c", script, str(w)],
             env=env,
             cwd=Path(__file__).parent.parent,
             stderr=subprocess.PIPE,
@@ -275,6 +276,10 @@ def test_writers_in_several_processes_lose_nothing() -> None:
     for writer in writers:
         _out, err = writer.communicate(timeout=120)
         assert writer.returncode == 0, err
+
+
+def test_writers_in_several_processes_lose_nothing() -> None:
+    run_writers(WRITER)
 
     written = lines()
     assert len(written) == 100
@@ -290,20 +295,7 @@ def test_writers_in_several_processes_lose_nothing() -> None:
 def test_writers_in_several_processes_trim_together() -> None:
     script = WRITER.replace("import sys\n", "import sys\nimport aitasker_cli.journal as j\n")
     script = script.replace("writer = int", "j.KEEP_OPERATIONS = 30\nwriter = int")
-    env = clean_env(AITASKER_STATE_DIR=str(state_dir()))
-    writers = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, str(w)],
-            env=env,
-            cwd=Path(__file__).parent.parent,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for w in range(4)
-    ]
-    for writer in writers:
-        _out, err = writer.communicate(timeout=120)
-        assert writer.returncode == 0, err
+    run_writers(script)
 
     assert len(lines()) == 30
     found = journal.operations()

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from aitasker_cli.patterns import encodable
 from aitasker_cli.sandbox.fleet import ApiProblem, validation_problem
 
 BODY_DEPTH = 32
@@ -275,33 +276,23 @@ def _walk_problem(value: Any, limit: int) -> str | None:
     """Nesting past `limit`, or a lone surrogate that UTF-8 cannot hold; iterative, so a deep
     value cannot exhaust the stack."""
     if isinstance(value, str):
-        return None if _encodable(value) else _LONE_SURROGATE
+        return None if encodable(value) else _LONE_SURROGATE
     stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
     while stack:
         current, depth = stack.pop()
         if depth > limit:
             return f"it is nested deeper than {limit} levels"
         if isinstance(current, dict):
-            if not all(_encodable(key) for key in current):
+            if not all(encodable(key) for key in current):
                 return _LONE_SURROGATE
             current = current.values()
         for child in current:
             if isinstance(child, str):
-                if not _encodable(child):
+                if not encodable(child):
                     return _LONE_SURROGATE
             elif isinstance(child, (dict, list)):
                 stack.append((child, depth + 1))
     return None
-
-
-def _encodable(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _no_constant(name: str) -> Any:
