@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from aitasker_cli import cache
-from tests.conftest import agent, workspace
+from tests.conftest import AGENT_ID, TOKEN, agent, workspace
+from tests.loopback import serve
 
 HEAVY = (
     "httpx",
@@ -111,3 +112,47 @@ def test_completion_requests_load_only_the_standard_library(words: str, shell: s
     }
     assert completed.stdout.strip()
     assert outside == set()
+
+
+CALL_PROBE = """
+import json, sys
+sys.modules["click"] = None  # as in an install of aitasker alone (httpx loads its CLI with it)
+from aitasker_cli.entry import main
+try:
+    main(sys.argv[1:])
+except SystemExit as finished:
+    assert finished.code == 0, finished.code
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+NOT_FOR_ONE_CALL = (
+    "rich",
+    "keyring",
+    "pygments",
+    "aitasker_cli.output.tables",
+    "aitasker_cli.sandbox",
+    "aitasker_cli.bulk",
+    "aitasker_cli.journal",
+    "aitasker_cli.cache",
+    "aitasker_cli.tab_completion",
+    "aitasker_cli.cli.workspaces",
+)
+"""What `agents show ID -o json` with a token in the environment does not need: rich (JSON
+is written plainly), the keyring, the sandbox, bulk runs, the journal, completion."""
+
+
+def test_a_single_call_loads_only_what_it_uses() -> None:
+    with serve() as api:
+        api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent())
+        env = {**os.environ, "AITASKER_API_URL": api.url, "AITASKER_TOKEN": TOKEN}
+        completed = subprocess.run(
+            [sys.executable, "-c", CALL_PROBE, "agents", "show", AGENT_ID, "-o", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["id"] == AGENT_ID
+    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+    assert {name for name in loaded if name.startswith(NOT_FOR_ONE_CALL)} == set()
