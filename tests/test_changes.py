@@ -300,3 +300,37 @@ def test_all_asks_on_a_terminal_with_the_count_and_names(
     assert wanted[0]["display_name"] in screen
     changed = {i for i, s in statuses(fleet(env)).items() if s != before[i]["status"]}
     assert changed == ({a["id"] for a in wanted} if code == 0 else set())
+
+
+def test_a_journal_that_cannot_be_written_is_a_warning_not_a_failure(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    unwritable = {**env, "AITASKER_STATE_DIR": str(blocked / "state")}
+    active = next(i for i, a in fleet(env).items() if a["status"] == "active")
+
+    paused = aitasker("agents", "pause", active, "-o", "id", env=unwritable)
+
+    assert (paused.returncode, paused.stdout) == (0, f"{active}\n")
+    assert "cannot write the journal" in paused.stderr and "cannot be undone" in paused.stderr
+    assert statuses(fleet(env))[active] == "paused"
+
+
+def test_undo_of_an_agent_that_is_gone_is_exit_9_with_every_result(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    active = next(i for i, a in fleet(env).items() if a["status"] == "active")
+    gone = "00000000-0000-4000-8000-0000000000aa"
+    paused = aitasker("agents", "pause", active, "--stdin", "-o", "ndjson", env=env)
+    lines = paused.stdout + json.dumps(
+        {"id": gone, "ok": True, "outcome": "changed", "status_before": "active",
+         "status_after": "paused"}
+    ) + "\n"  # fmt: skip
+
+    undone = aitasker("undo", "--from", "-", "--yes", "-o", "ndjson", env=env, stdin=lines)
+
+    assert undone.returncode == 9, undone.stderr
+    shown = results(undone.stdout)
+    assert (shown[active]["outcome"], shown[gone]["outcome"]) == ("changed", "failed")
+    assert statuses(fleet(env))[active] == "active"
