@@ -53,6 +53,8 @@ STATUS_LENGTH = 64
 PROFILE_LENGTH = 200
 HOST_LENGTH = 255
 PREFIX_LENGTH = 4
+SHORTEST_LINE = 240
+"""No operation is written shorter (one item, empty name: about 250 bytes)."""
 """The fewest characters of an operation ID that `find` matches as a prefix."""
 LISTED = 10
 """How many matching IDs an ambiguous prefix's error names."""
@@ -291,6 +293,8 @@ def _trim(path: Path) -> None:
     limit = MAX_BYTES + READ_SLACK
     with path.open("rb") as file:
         size = os.fstat(file.fileno()).st_size
+        if size <= MAX_BYTES and size < SHORTEST_LINE * (KEEP_OPERATIONS + 1):
+            return  # too small to hold too many: every pause need not read the journal
         start = max(0, size - limit)
         file.seek(start)
         data = file.read(limit)
