@@ -57,4 +57,4 @@ def test_floors_against_the_benchmark_server(tmp_path: Path) -> None:
         assert missing.returncode == 1
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.communicate(timeout=10)
