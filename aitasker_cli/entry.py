@@ -1,7 +1,9 @@
-"""The `aitasker` executable: TAB is answered from the command table, anything else runs the CLI.
+"""The `aitasker` executable: TAB and `--help` are answered from generated tables, anything
+else runs the CLI.
 
-A shell asks for completions on every TAB press, so that path imports neither Typer nor Click
-nor anything else the commands need; see tab_completion.
+A shell asks for completions on every TAB press, and `--help` is how people meet the tool, so
+these paths import neither Typer nor Click nor anything else the commands need; see
+tab_completion and help_text.
 """
 
 from __future__ import annotations
@@ -14,9 +16,39 @@ def main(argv: list[str] | None = None) -> None:
     """Answer the shell's TAB, or run the command line (ARGV, else sys.argv)."""
     if os.environ.get("_AITASKER_COMPLETE", "").startswith("complete_"):
         sys.exit(_complete())
+    args = sys.argv[1:] if argv is None else list(argv)
+    if _may_be_help(args) and _answered(args):
+        sys.exit(0)
     from aitasker_cli.cli.main import main as run
 
-    run(argv)
+    run(args)
+
+
+TYPER_HELP_VAR = "_AITASKER_TYPER_HELP"
+"""Set (to anything), `--help` comes from Typer itself: how the tests compare the two."""
+
+
+def _may_be_help(args: list[str]) -> bool:
+    """Cheap: whether ARGS may ask for help (only then is help_text loaded)."""
+    if os.environ.get(TYPER_HELP_VAR):
+        return False
+    return len(args) <= 1 or args[0] == "help" or args[-1] in ("--help", "-h")
+
+
+def _answered(args: list[str]) -> bool:
+    """Whether help_text printed the help ARGS ask for; anything it cannot, the CLI prints."""
+    from aitasker_cli import help_text
+
+    try:
+        return help_text.answer(args)
+    except BrokenPipeError:
+        # As Click does: the reader left; nothing more is written, exit 1.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        sys.exit(1)
 
 
 def _complete() -> int:

@@ -1,5 +1,5 @@
-"""`--help` and `--version` must not pay for httpx, keyring, rich or the models; TAB loads
-nothing beyond the standard library and aitasker_cli's own light modules."""
+"""`--help` and `--version` must not pay for httpx, keyring, rich or the models; `--help` and
+TAB load nothing beyond the standard library and aitasker_cli's own light modules."""
 
 from __future__ import annotations
 
@@ -59,6 +59,43 @@ def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:
 
     assert completed.stdout
     assert [name for name in HEAVY if name in loaded] == []
+
+
+HELP_MODULES = {"aitasker_cli", "aitasker_cli.entry", "aitasker_cli.help_text"}
+"""Of aitasker_cli, what answering `--help` may import."""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["-h"],
+        ["agents", "--help"],
+        ["agents", "list", "--help"],
+        ["auth", "login", "-h"],
+        ["workspaces", "tasks", "--help"],
+        [],
+        ["agents"],
+        ["help"],
+        ["help", "sandbox", "serve"],
+    ],
+)
+def test_help_loads_only_the_standard_library(argv: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AITASKER_", "_AITASKER"))}
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=env, check=True
+    )
+    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+    outside = {
+        name
+        for name in loaded
+        if name.partition(".")[0] not in sys.stdlib_module_names
+        and not name.startswith(SITE_HOOKS)
+        and name not in HELP_MODULES
+    }
+
+    assert completed.stdout.startswith("Usage: aitasker")
+    assert outside == set()
 
 
 SITE_HOOKS = (

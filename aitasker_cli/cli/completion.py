@@ -20,6 +20,7 @@ from typer._types import TyperChoice
 from aitasker_cli.tab_completion import COMPLETE_VAR
 
 if TYPE_CHECKING:
+    from aitasker_cli.help_text import HelpTable, Page, Section
     from aitasker_cli.tab_completion import Argument, Command, Option, Table
 
 
@@ -105,6 +106,78 @@ def table() -> Table:
 def table_text() -> str:
     """The table as aitasker_cli/command_table.json holds it."""
     return json.dumps(table(), indent=1, ensure_ascii=False) + "\n"
+
+
+def help_table() -> HelpTable:
+    """What `--help` shows of every command, bar the layout, read from the commands themselves.
+
+    help_text answers `--help` from this (as JSON) without importing Typer or Click.
+    """
+    from aitasker_cli.cli.main import HELP_COMMAND, HELP_SUMMARY, build_app, command_paths
+
+    pages: dict[str, Page] = {}
+    envvars: list[str] = []
+    for words in command_paths():
+        root = typer.main.get_command(build_app(list(words)))
+        context = click.Context(root, info_name="aitasker", **root.context_settings)
+        if not words:
+            for param in root.get_params(context):
+                names = [param.envvar] if isinstance(param.envvar, str) else param.envvar or []
+                envvars.extend(names)
+        command: click.Command = root
+        for word in words:
+            assert isinstance(command, typer.core.TyperGroup)
+            command = command.commands[word]
+            context = click.Context(command, context, word, **command.context_settings)
+        pages[" ".join(words)] = _page(command, context, words, (HELP_COMMAND, HELP_SUMMARY))
+    return {"pages": pages, "envvars": sorted(set(envvars))}
+
+
+def help_table_text() -> str:
+    """The table as aitasker_cli/help_table.json holds it."""
+    return json.dumps(help_table(), indent=1, ensure_ascii=False) + "\n"
+
+
+def _page(
+    command: click.Command, context: click.Context, words: tuple[str, ...], extra: tuple[str, str]
+) -> Page:
+    """One command's help page, as HelpCommand, HelpGroup and RootGroup write it."""
+    from aitasker_cli.cli.main import HelpCommand, HelpGroup, RootGroup, parameter_sections
+
+    assert isinstance(command, (HelpCommand, HelpGroup)), words
+    assert not command.deprecated, words
+    sections: list[Section] = []
+    if isinstance(command, HelpGroup):
+        listed = [
+            (name, command.commands[name])
+            for name in command.list_commands(context)
+            if not command.commands[name].hidden
+        ]
+        rows = [(name, _help_to_shorten(found)) for name, found in listed]
+        names = [name for name, _ in listed]
+        if isinstance(command, RootGroup):
+            names.append(extra[0])
+        if listed:
+            reserve = max(len(name) for name in names)
+            after = [extra] if isinstance(command, RootGroup) else []
+            sections.append({"title": "Commands", "rows": rows, "reserve": reserve, "after": after})
+    for title, records in parameter_sections(command, context):
+        sections.append({"title": title, "rows": records, "reserve": None, "after": []})
+    help_text = inspect.cleandoc(command.help).partition("\f")[0] if command.help else ""
+    return {
+        "usage": (context.command_path, " ".join(command.collect_usage_pieces(context))),
+        "help": help_text,
+        "sections": sections,
+        "examples": command.epilog.splitlines() if command.epilog else [],
+        "help_options": sorted(command.get_help_option_names(context)),
+        "bare": isinstance(command, HelpGroup) and command.no_args_is_help,
+    }
+
+
+def _help_to_shorten(command: click.Command) -> str:
+    """What Click shortens to a command's line in a list (help_text.short_help does it now)."""
+    assert not command.short_help and not command.deprecated, command.name
+    return command.help or ""
 
 
 def _described(command: click.Command, context: click.Context) -> Command:

@@ -150,6 +150,15 @@ def _format_parameters(
     command: click.Command, ctx: click.Context, formatter: click.HelpFormatter
 ) -> None:
     """Arguments, the command's own options, then the options every API command shares."""
+    for title, rows in parameter_sections(command, ctx):
+        with formatter.section(title):
+            formatter.write_dl(rows)
+
+
+def parameter_sections(
+    command: click.Command, ctx: click.Context
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The sections of parameters `--help` shows, each with its (name, help) rows."""
     arguments: list[tuple[str, str]] = []
     own: list[tuple[str, str]] = []
     shared: list[tuple[str, str]] = []
@@ -166,10 +175,8 @@ def _format_parameters(
             shared.append(record)
         else:
             own.append(record)
-    for title, rows in (("Arguments", arguments), ("Options", own), ("Global options", shared)):
-        if rows:
-            with formatter.section(title):
-                formatter.write_dl(rows)
+    sections = (("Arguments", arguments), ("Options", own), ("Global options", shared))
+    return [(title, rows) for title, rows in sections if rows]
 
 
 def _format_examples(epilog: str | None, formatter: click.HelpFormatter) -> None:
