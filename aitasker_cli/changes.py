@@ -45,22 +45,37 @@ CONFIRM_NAMES = 5
 
 @dataclass(frozen=True)
 class Target:
-    """One agent to change: as it is now (None if it could not be had), and what to do."""
+    """One agent to change: its name and status now, and what to do to it.
+
+    Small on purpose, since a bulk run holds one per agent: the agent itself (as the server
+    sent it) is kept only when its result is known without sending anything, to be shown.
+    """
 
     id: str
     action: Action
+    name: str = ""
+    before: str | None = None
+    """Its status now (None if it could not be looked up)."""
     agent: Any = None
     failure: Failure | None = None
     expected: str | None = None
     """For undo: act only if the agent still has this status (the one the change left)."""
 
-    @property
-    def name(self) -> str:
-        return _name_of(self.agent)
 
-    @property
-    def before(self) -> str | None:
-        return None if self.agent is None else str(self.agent.status)
+def target(
+    agent_id: str,
+    action: Action,
+    agent: Any,
+    *,
+    failure: Failure | None = None,
+    expected: str | None = None,
+    dry_run: bool = False,
+) -> Target:
+    """The target for `agent` as it is now (a model, or None if it could not be had)."""
+    before = None if agent is None else str(agent.status)
+    shown_as_is = dry_run or before == action.target or (expected not in (None, before))
+    kept = getattr(agent, "raw", agent) if shown_as_is else None
+    return Target(agent_id, action, _name_of(agent), before, kept, failure, expected)
 
 
 @dataclass(frozen=True)
@@ -106,8 +121,11 @@ def change_agents(
     selection.check(action.name)
     if selection.every:
         where = parse_where(selection.where)
-        chosen = select_all(session.client, action, where)
-        targets = [Target(str(agent.id), action, agent) for agent in chosen]
+
+        def keep(agent: Any) -> Target:
+            return target(str(agent.id), action, agent, dry_run=selection.dry_run)
+
+        targets = select_all(session.client, action, where, keep)
         if not selection.dry_run:
             confirm(targets, action.name, selection.yes)
     else:
@@ -121,7 +139,14 @@ def change_agents(
         if selection.stdin and sys.stdin is not None and sys.stdin.isatty():
             render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
         ids = bulk.read_ids(ids, bulk.read_stdin(sys.stdin) if selection.stdin else None)
-        targets = current(session, ids, lambda _id: action, concurrency, resolver.fetched)
+        targets = current(
+            session,
+            ids,
+            lambda _id: action,
+            concurrency,
+            fetched=resolver.fetched,
+            dry_run=selection.dry_run,
+        )
     apply(
         session,
         targets,
@@ -137,28 +162,37 @@ def current(
     ids: Sequence[str],
     action_for: Callable[[str], Action],
     concurrency: int,
+    *,
     fetched: Mapping[str, Any] | None = None,
+    expected: Mapping[str, str] | None = None,
+    dry_run: bool = False,
 ) -> list[Target]:
-    """A target for each ID, with the agent as it is now (or why it could not be had).
+    """A target for each ID, in order, with the agent as it is now or why it could not be had.
 
-    `fetched` holds agents already fetched by this command (to resolve a typed prefix).
+    `fetched` holds agents this command fetched already (to resolve a typed prefix);
+    `expected`, for undo, the status each agent must still have.
     """
     from aitasker_cli import bulk
     from aitasker_cli.selection import look_up
 
-    def fetch_each(rest: Sequence[str]) -> list[tuple[str, Any, Failure | None]]:
-        fetched: list[tuple[str, Any, Failure | None]] = []
+    found: dict[str, Target] = {}
 
-        def keep(outcome: Outcome) -> None:
-            fetched.append((outcome.id, outcome.agent, outcome.failure))
+    def note(agent_id: str, agent: Any, failure: Failure | None = None) -> None:
+        wanted = expected.get(agent_id) if expected else None
+        found[agent_id] = target(
+            agent_id, action_for(agent_id), agent, failure=failure, expected=wanted, dry_run=dry_run
+        )
 
-        bulk.run_all(rest, session.client.get_agent, concurrency, keep)
-        return fetched
+    def fetch_each(rest: Sequence[str]) -> None:
+        def fetched_one(outcome: Outcome) -> None:
+            note(outcome.id, outcome.agent, outcome.failure)
 
-    known = fetched or {}
-    found = look_up(session.client, [i for i in ids if i not in known], fetch_each)
-    found.update({agent_id: (agent, None) for agent_id, agent in known.items()})
-    return [Target(i, action_for(i), found[i][0], found[i][1]) for i in ids]
+        bulk.run_all(rest, session.client.get_agent, concurrency, fetched_one)
+
+    for agent_id, agent in (fetched or {}).items():
+        note(agent_id, agent)
+    look_up(session.client, [i for i in ids if i not in found], fetch_each, note)
+    return [found[agent_id] for agent_id in ids]
 
 
 def _change_one(
@@ -175,11 +209,11 @@ def _change_one(
         # If it cannot be had, the change is sent anyway, with the status before unknown.
         with contextlib.suppress(AitaskerError):
             now = session.client.get_agent(agent_id)
-    target = Target(agent_id, action, now)
-    if target.before == action.target:
-        render.show(target.agent, views.AGENTS, session.output)
-        _tell(f"{target.name or 'Agent'} ({agent_id[:8]}) is already {action.target}")
+    if now is not None and str(now.status) == action.target:
+        render.show(now, views.AGENTS, session.output)
+        _tell(f"{_name_of(now) or 'Agent'} ({agent_id[:8]}) is already {action.target}")
         return
+    before = target(agent_id, action, now)
     agent = performer(session.client, action, wait_timeout)(agent_id)
     render.show(agent, views.AGENTS, session.output)
     cache.learn("agents", [agent])
@@ -187,7 +221,7 @@ def _change_one(
     told = (
         f"{action.done} {name} ({agent_id[:8]})" if name else f"{action.done} agent {agent_id[:8]}"
     )
-    _journal(session, action.name, [_item(target, "changed", str(agent.status))], None, told)
+    _journal(session, action.name, [_item(before, "changed", str(agent.status))], None, told)
 
 
 def _tell(text: str) -> None:
@@ -482,10 +516,12 @@ def undo(
         undoes = operation.id
     back = {item.id: item for item in restorable}
     ids = list(back)
-    targets = [
-        Target(t.id, t.action, t.agent, t.failure, expected=back[t.id].after)
-        for t in current(session, ids, lambda i: _action_back_to(back[i].before), concurrency)
-    ]
+    expected = {agent_id: item.after for agent_id, item in back.items()}
+
+    def action_for(agent_id: str) -> Action:
+        return _action_back_to(back[agent_id].before)
+
+    targets = current(session, ids, action_for, concurrency, expected=expected, dry_run=dry_run)
     if not dry_run:
         confirm(targets, "undo", yes)
     apply(

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aitasker_cli.errors import AitaskerError, UsageError
 
 if TYPE_CHECKING:
     from aitasker_cli.actions import Action
-    from aitasker_cli.bulk import Failure
     from aitasker_cli.client import ApiClient
 
 _MISSING = object()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,11 @@ def as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-def select_all(client: ApiClient, action: Action, where: Sequence[Condition]) -> list[Any]:
-    """Every agent `action` acts on (a listing per status) that meets every condition.
+def select_all(
+    client: ApiClient, action: Action, where: Sequence[Condition], keep: Callable[[Any], T]
+) -> list[T]:
+    """`keep(agent)` of every agent `action` acts on (a listing per status) that meets every
+    condition; agents are passed over as they are listed, never all held.
 
     A condition on a field that no listed agent has is a typo, not an empty selection: exit 2.
     """
@@ -64,14 +67,21 @@ def select_all(client: ApiClient, action: Action, where: Sequence[Condition]) ->
     for condition in where:
         if condition.field == "status":  # the API filters by status itself
             wanted_statuses = [s for s in wanted_statuses if s == condition.value]
-    listed = [agent for status in wanted_statuses for agent in _listing(client, status)]
-    for condition in where:
-        if listed and not any(_at(agent.raw, condition.field) is not _MISSING for agent in listed):
-            raise UsageError(
-                f"no listed agent has the field '{condition.field}'",
-                hint="Fields are named as in '-o json'; a.b reaches inside (workspace.status).",
-            )
-    return [agent for agent in listed if all(c.holds_for(agent.raw) for c in where)]
+    chosen: list[T] = []
+    listed = False
+    unseen = {condition.field for condition in where}
+    for status in wanted_statuses:
+        for agent in _listing(client, status):
+            listed = True
+            unseen = {field for field in unseen if _at(agent.raw, field) is _MISSING}
+            if all(condition.holds_for(agent.raw) for condition in where):
+                chosen.append(keep(agent))
+    if listed and unseen:
+        raise UsageError(
+            f"no listed agent has the field '{sorted(unseen)[0]}'",
+            hint="Fields are named as in '-o json'; a.b reaches inside (workspace.status).",
+        )
+    return chosen
 
 
 def _listing(client: ApiClient, status: str) -> Iterable[Any]:
@@ -82,16 +92,16 @@ def _listing(client: ApiClient, status: str) -> Iterable[Any]:
 def look_up(
     client: ApiClient,
     ids: Sequence[str],
-    fetch_each: Callable[[Sequence[str]], Iterable[tuple[str, Any, Failure | None]]],
-) -> dict[str, tuple[Any, Failure | None]]:
-    """Each ID's agent as it is now, or why it could not be had.
+    fetch_each: Callable[[Sequence[str]], None],
+    found: Callable[[str, Any], None],
+) -> None:
+    """Tell `found(ID, agent)` each agent as it is now; `fetch_each` gets the rest.
 
     Listing pages come first, but only while one more page costs fewer requests than fetching
     every agent still missing (a page is one request, and so is each GET); `fetch_each` then
-    fetches the rest, concurrently, each answer as (ID, agent, failure).
+    fetches the IDs no page had, concurrently, and reports each itself.
     """
     missing = set(ids)
-    found: dict[str, tuple[Any, Failure | None]] = {}
     pages = 0
     if len(missing) > 1:
         try:
@@ -101,15 +111,12 @@ def look_up(
                     agent_id = str(agent.id)
                     if agent_id in missing:
                         missing.discard(agent_id)
-                        found[agent_id] = (agent, None)
+                        found(agent_id, agent)
                 if pages + 1 >= len(missing):  # the next page costs as much as the GETs left
                     break
         except AitaskerError:
             pass  # the listing is only a shortcut: each agent is fetched on its own instead
-    rest = [agent_id for agent_id in ids if agent_id in missing]
-    for agent_id, agent, failure in fetch_each(rest):
-        found[agent_id] = (agent, failure)
-    return found
+    fetch_each([agent_id for agent_id in ids if agent_id in missing])
 
 
 def _at(raw: Any, path: str) -> Any:
