@@ -42,13 +42,14 @@ def _answered(args: list[str]) -> bool:
     try:
         return help_text.answer(args)
     except BrokenPipeError:
-        # As Click does: the reader left; nothing more is written, exit 1.
+        # The reader left (`| head -1`): not an error, as the contract says; nothing more is
+        # written, and stdout points at /dev/null so the final flush cannot fail again.
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         except (OSError, ValueError, AttributeError):
             pass
-        sys.exit(1)
+        return True
 
 
 def _complete() -> int:

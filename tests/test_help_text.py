@@ -119,3 +119,24 @@ def test_the_width_is_clicks(monkeypatch: pytest.MonkeyPatch, columns: int, widt
     monkeypatch.setenv("COLUMNS", str(columns))
 
     assert help_text.width() == width
+
+
+def test_help_into_a_pipe_closed_early_exits_0_quietly() -> None:
+    import subprocess
+
+    from tests.processes import clean_env, installed_script
+
+    env = {**clean_env(), "COLUMNS": "80"}
+    with subprocess.Popen(
+        [installed_script(), "agents", "pause", "--help"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        bufsize=0,
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # the reader leaves before anything is read
+        stderr = child.stderr.read()
+        code = child.wait(timeout=30)
+
+    assert (code, stderr) == (0, b"")
