@@ -50,6 +50,8 @@ def _answered(args: list[str]) -> bool:
         except (OSError, ValueError, AttributeError):
             pass
         return True
+    except (ValueError, KeyError, TypeError, OSError):
+        return False  # a damaged install's table: Typer prints the help instead
 
 
 def _complete() -> int:

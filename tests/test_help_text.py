@@ -140,3 +140,20 @@ def test_help_into_a_pipe_closed_early_exits_0_quietly() -> None:
         code = child.wait(timeout=30)
 
     assert (code, stderr) == (0, b"")
+
+
+def test_a_damaged_help_table_falls_back_to_typer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aitasker_cli import entry, help_text
+
+    def damaged() -> None:
+        raise ValueError("not JSON")
+
+    monkeypatch.setattr(help_text, "load", damaged)
+
+    with pytest.raises(SystemExit) as finished:
+        entry.main(["agents", "--help"])
+
+    assert finished.value.code == 0
+    assert "Usage: aitasker agents" in capsys.readouterr().out
