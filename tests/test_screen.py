@@ -150,3 +150,14 @@ def test_task_titles_are_whole_and_low_value_columns_go_first(
     else:
         assert all(h in shown for h in ("PRIORITY", "SKILL SLUG", "COST USD", "CREATED AT"))
         assert "left out" not in shown
+
+
+def test_the_progress_bar_is_gone_before_the_results_table_is_drawn(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    command = [installed_script(), "--sandbox", "agents", "pause", "--all", "--yes", "-o", "table"]
+
+    shown = screen(command, env, tmp_path, 80)
+
+    assert "━" not in shown and "%" not in shown  # no bar left behind, none glued to the table
+    assert shown.lstrip().startswith("ID ")
