@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import sys
 
+COMPLETE_VAR = "_AITASKER_COMPLETE"
+"""Typer's completion protocol: `complete_SHELL` asks for candidates, `source_SHELL` a script."""
+
 
 def main(argv: list[str] | None = None) -> None:
     """Answer the shell's TAB, or run the command line (ARGV, else sys.argv)."""
-    if os.environ.get("_AITASKER_COMPLETE", "").startswith("complete_"):
+    if os.environ.get(COMPLETE_VAR, "").startswith("complete_"):
         sys.exit(_complete())
     args = sys.argv[1:] if argv is None else list(argv)
     if _may_be_help(args) and _answered(args):

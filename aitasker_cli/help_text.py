@@ -20,6 +20,8 @@ import re
 import sys
 import textwrap
 
+from aitasker_cli.entry import COMPLETE_VAR
+
 TYPE_CHECKING = False
 """typing.TYPE_CHECKING without importing typing."""
 if TYPE_CHECKING:
@@ -49,7 +51,6 @@ if TYPE_CHECKING:
 
 HELP_FILE = "help_table.json"
 HELP_WORD = "help"
-COMPLETE_VAR = "_AITASKER_COMPLETE"
 _ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
 
 

@@ -25,6 +25,8 @@ import os
 import re
 import sys
 
+from aitasker_cli.entry import COMPLETE_VAR
+
 TYPE_CHECKING = False
 """typing.TYPE_CHECKING without importing typing, which would add a tenth to every TAB."""
 if TYPE_CHECKING:
@@ -51,7 +53,6 @@ if TYPE_CHECKING:
         fields: dict[str, list[str]]
 
 
-COMPLETE_VAR = "_AITASKER_COMPLETE"
 _NOTHING: Command = {"commands": {}, "options": [], "arguments": []}
 """What `aitasker help agents pause` offers next."""
 """With this set to `complete_SHELL`, `aitasker` answers the shell instead of running."""

@@ -11,7 +11,8 @@ from aitasker_cli import cache, entry, tab_completion
 from aitasker_cli.actions import PAUSE
 from aitasker_cli.cli.completion import table_text
 from aitasker_cli.cli.main import COMMANDS, build_app, requested_words
-from aitasker_cli.tab_completion import COMPLETE_VAR, candidates
+from aitasker_cli.entry import COMPLETE_VAR
+from aitasker_cli.tab_completion import candidates
 from tests.conftest import AGENT_ID, WORKSPACE_ID, agent, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
