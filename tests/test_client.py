@@ -427,3 +427,52 @@ def test_a_long_server_message_is_redacted_before_it_is_cut(
 
     assert result.exit_code == 6
     assert logged_in[:10] not in result.stderr
+
+
+def test_a_cookie_the_server_sets_is_never_sent_back(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    """A CLI call carries the token and nothing else a server handed out earlier."""
+    api.get(AGENT_PATH).mock(
+        return_value=httpx.Response(200, json=agent(), headers={"Set-Cookie": "session=abc"})
+    )
+    pause = api.post(f"{AGENT_PATH}/pause").mock(
+        return_value=httpx.Response(200, json=agent(status="paused"))
+    )
+
+    result = run("agents", "pause", AGENT_ID, "-o", "id")
+
+    assert result.exit_code == 0
+    assert "cookie" not in pause.calls.last.request.headers
+
+
+def test_each_request_says_who_sends_it_and_what_it_accepts(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    shown = api.get(AGENT_PATH).mock(return_value=httpx.Response(200, json=agent()))
+
+    assert run("agents", "show", AGENT_ID).exit_code == 0
+
+    headers = shown.calls.last.request.headers
+    assert headers["user-agent"] == client.USER_AGENT
+    assert headers["accept"] == "application/json"
+    assert headers["authorization"] == f"Bearer {logged_in}"
+    assert "gzip" in headers["accept-encoding"]
+
+
+def test_a_gzip_body_is_read_decompressed(run: Any, api: respx.MockRouter, logged_in: str) -> None:
+    import gzip
+    import json
+
+    body = gzip.compress(json.dumps(agent(display_name="Zipped")).encode())
+    api.get(AGENT_PATH).mock(
+        return_value=httpx.Response(
+            200,
+            content=body,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+    )
+
+    result = run("agents", "show", AGENT_ID, "-o", "json")
+
+    assert result.exit_code == 0 and result.json()["display_name"] == "Zipped"

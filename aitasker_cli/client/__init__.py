@@ -41,6 +41,12 @@ from aitasker_cli.routes import PAGE_SIZE, build_path
 __all__ = ["MAX_BODY_BYTES", "ApiClient", "OutOfTime", "Throttle", "clock", "sleep"]
 
 USER_AGENT = f"aitasker-cli/{__version__}"
+DEFAULT_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+}
+"""Sent with every request; a command's own headers (`aitasker api -H`) override them."""
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 BACKOFF_BASE_SECONDS = 0.5
@@ -70,17 +76,21 @@ class ApiClient:
         self._throttle = Throttle(clock=lambda: clock(), sleep=lambda seconds: sleep(seconds))
         self._log = log
         self._outer = threading.local()
-        self._http = httpx.Client(
-            base_url=settings.api_url,
-            timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            # A redirect could carry the token to another host; report it instead.
-            follow_redirects=False,
-            transport=httpx.WSGITransport(app=app) if app is not None else make_transport(settings),
+        # Requests go straight to the transport, not through an httpx.Client: the client's
+        # cookie jar, auth flow, event hooks and URL merging cost more CPU per request than
+        # the rest of our own code, and none of them is wanted. So redirects are never
+        # followed (a redirect could carry the token to another host; decode reports it),
+        # and no cookie is kept or sent.
+        self._transport: httpx.BaseTransport = (
+            httpx.WSGITransport(app=app) if app is not None else make_transport(settings)
         )
+        self._base_url = settings.api_url.rstrip("/")
+        self._timeouts = httpx.Timeout(
+            settings.timeout, connect=min(settings.timeout, 10.0)
+        ).as_dict()
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     # --- endpoints ------------------------------------------------------------------------
 
@@ -257,11 +267,20 @@ class ApiClient:
         refused it with 429. Each attempt, from connecting
         to the body's last byte, is bounded by --timeout.
         """
-        sent_headers = {**(headers or {}), "Authorization": f"Bearer {self._bearer()}"}
+        sent_headers = {
+            **DEFAULT_HEADERS,
+            **(headers or {}),
+            "Authorization": f"Bearer {self._bearer()}",
+        }
         if body is not None:
             sent_headers.setdefault("Content-Type", "application/json")
-        request = self._http.build_request(
-            method, url, params=list(params) or None, content=body, headers=sent_headers
+        request = httpx.Request(
+            method,
+            self._base_url + url,
+            params=list(params) or None,
+            content=body,
+            headers=sent_headers,
+            extensions={"timeout": self._timeouts},
         )
         for attempt in range(self._settings.retries + 1):
             self._throttle.wait()
@@ -315,7 +334,7 @@ class ApiClient:
             deadline = min(deadline, time.monotonic() + left)
         DEADLINE.at = deadline
         try:
-            response = self._http.send(request, stream=True)
+            response = self._transport.handle_request(request)
             try:
                 if retrying and response.status_code in RETRY_STATUSES:
                     return Reply(response, b"")
