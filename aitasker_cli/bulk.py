@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aitasker_cli import interrupts
 from aitasker_cli.errors import AitaskerError, ExitCode, Terminated, UsageError
 from aitasker_cli.routes import parse_id
 
@@ -222,73 +222,71 @@ class Outcome:
 class BulkRun:
     """Runs `action` on every ID with `concurrency` worker threads sharing one client.
 
-    Workers take the next ID only when they are free, and results wait in a small queue, so
-    at most a few items are ever in hand. Workers are daemon threads: after Ctrl-C or SIGTERM
-    the process need not wait for a request that hangs, and `stop` reports every item.
+    A worker takes the next ID when it is free and reports that item's outcome itself, under
+    the run's lock, while the main thread only waits: handing each result over to the main
+    thread cost more CPU than our own code spends on a request. Nothing is queued, so memory
+    stays flat. Workers are daemon threads: after Ctrl-C or SIGTERM the process need not wait
+    for a request that hangs, and `interrupt` reports every item not yet reported.
     """
 
-    def __init__(self, ids: Sequence[str], action: Callable[[str], Any], concurrency: int) -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        action: Callable[[str], Any],
+        concurrency: int,
+        report: Callable[[Outcome], None],
+    ) -> None:
         self._ids = ids
         self._action = action
+        self._report = report
         self._concurrency = max(1, min(concurrency, len(ids)))
-        self._results: queue.Queue[tuple[int, Outcome]] = queue.Queue(self._concurrency * 2)
         self._reported = bytearray(len(ids))
         self._lock = threading.Lock()
         self._next = 0
-        self._stopped = threading.Event()
+        self._stopped = False
+        self._error: BaseException | None = None
+        self.failed = 0
 
-    def __enter__(self) -> BulkRun:
-        return self
+    def run(self) -> None:
+        """Run every item; returns when all are reported, or raises what a report raised."""
+        workers = [
+            threading.Thread(target=self._work, name=f"bulk-{number}", daemon=True)
+            for number in range(self._concurrency)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(_POLL_SECONDS)  # a bounded wait, so a signal acts at once
+        if self._error is not None:
+            raise self._error
 
-    def __exit__(self, *_exc: object) -> None:
-        self._stopped.set()
+    def interrupt(self, exit_code: ExitCode = ExitCode.INTERRUPTED) -> None:
+        """After a signal: no worker sends or reports another item; the rest are reported.
 
-    def outcomes(self) -> Iterator[Outcome]:
-        """Each item's outcome, in the order they complete."""
-        for number in range(self._concurrency):
-            threading.Thread(target=self._work, name=f"bulk-{number}", daemon=True).start()
-        left = len(self._ids) - sum(self._reported)
-        while left:
-            try:
-                index, outcome = self._results.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                continue
-            self._reported[index] = 1
-            left -= 1
-            yield outcome
-
-    def stop(self, exit_code: ExitCode = ExitCode.INTERRUPTED) -> Iterator[Outcome]:
-        """After a signal: stop handing out work; the outcome of every item not yet given.
-
-        Finished items keep their real outcome; the others say whether they were sent.
+        Items already reported keep their real outcome; the others say whether they were sent.
+        A worker inside a report finishes it first (it holds the lock), so none is cut in two.
         """
-        with self._lock:  # no worker takes another item after this
-            self._stopped.set()
+        with self._lock:
+            self._stopped = True
             handed_out = self._next
-        while True:
-            try:
-                index, outcome = self._results.get_nowait()
-            except queue.Empty:
-                break
-            if not self._reported[index]:
+            for index, agent_id in enumerate(self._ids):
+                if self._reported[index]:
+                    continue
                 self._reported[index] = 1
-                yield outcome
-        for index, agent_id in enumerate(self._ids):
-            if self._reported[index]:
-                continue
-            self._reported[index] = 1
-            message = (
-                "interrupted while in flight; the change may or may not have been made"
-                if index < handed_out
-                else "interrupted before it was sent"
-            )
-            yield Outcome(agent_id, failure=Failure(None, int(exit_code), message))
+                message = (
+                    "interrupted while in flight; the change may or may not have been made"
+                    if index < handed_out
+                    else "interrupted before it was sent"
+                )
+                self.failed += 1
+                self._report(Outcome(agent_id, failure=Failure(None, int(exit_code), message)))
 
     def _work(self) -> None:
         while True:
             with self._lock:
                 index = self._next
-                if index >= len(self._ids) or self._stopped.is_set():
+                if index >= len(self._ids) or self._stopped:
                     return
                 self._next += 1
             agent_id = self._ids[index]
@@ -296,12 +294,16 @@ class BulkRun:
                 outcome = Outcome(agent_id, agent=self._action(agent_id))
             except Exception as exc:
                 outcome = Outcome(agent_id, failure=Failure.of(exc))
-            while not self._stopped.is_set():
+            with self._lock:
+                if self._stopped:
+                    return
+                self._reported[index] = 1
+                self.failed += not outcome.ok
                 try:
-                    self._results.put((index, outcome), timeout=_POLL_SECONDS)
-                    break
-                except queue.Full:
-                    continue
+                    self._report(outcome)
+                except BaseException as exc:  # e.g. stdout closed: the main thread raises it
+                    self._error, self._stopped = exc, True
+                    return
 
 
 def run_all(
@@ -312,18 +314,16 @@ def run_all(
 ) -> int:
     """Run `action` on every ID, `report` each outcome as it comes; returns how many failed.
 
-    On Ctrl-C or SIGTERM the items not yet reported are reported as interrupted before the
-    signal goes on up, so every item always has its outcome.
+    `report` is called from the worker threads, one call at a time. On Ctrl-C or SIGTERM the
+    items not yet reported are reported as interrupted before the signal goes on up, so every
+    item always has its outcome.
     """
-    failed = 0
-    with BulkRun(ids, action, concurrency) as run:
-        try:
-            for outcome in run.outcomes():
-                report(outcome)
-                failed += not outcome.ok
-        except (KeyboardInterrupt, Terminated) as signalled:
-            ctrl_c = isinstance(signalled, KeyboardInterrupt)
-            for outcome in run.stop(ExitCode.INTERRUPTED if ctrl_c else ExitCode.TERMINATED):
-                report(outcome)
-            raise
-    return failed
+    run = BulkRun(ids, action, concurrency, report)
+    try:
+        run.run()
+    except (KeyboardInterrupt, Terminated) as signalled:
+        ctrl_c = isinstance(signalled, KeyboardInterrupt)
+        with interrupts.held():  # a second signal waits until every item is reported
+            run.interrupt(ExitCode.INTERRUPTED if ctrl_c else ExitCode.TERMINATED)
+        raise
+    return run.failed

@@ -9,6 +9,7 @@ and is raised as soon as the item is wholly reported.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 _depth = 0
@@ -28,6 +29,12 @@ def deliver(signalled: BaseException) -> None:
 def held() -> Iterator[None]:
     """A block that a Ctrl-C or SIGTERM does not cut in two."""
     global _depth, _waiting
+    if threading.current_thread() is not threading.main_thread():
+        # Signals land in the main thread only. A bulk worker reports under its run's lock,
+        # which the main thread takes before it reports the rest, so that lock keeps the
+        # worker's block whole; deferring here would raise the signal in the worker.
+        yield
+        return
     _depth += 1
     try:
         yield

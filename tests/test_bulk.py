@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 
 import pytest
 
 from aitasker_cli import bulk
-from aitasker_cli.errors import NotFoundError, UsageError
+from aitasker_cli.errors import NotFoundError, OutputClosed, UsageError
 from tests.conftest import uuid_n
 
 
@@ -62,8 +63,11 @@ def test_every_outcome_is_kept_successes_and_failures() -> None:
             raise ZeroDivisionError("a bug")
         return {"id": agent_id, "status": "paused"}
 
-    with bulk.BulkRun([uuid_n(1), uuid_n(2), uuid_n(3)], act, concurrency=2) as run:
-        results = {outcome.id: outcome.result() for outcome in run.outcomes()}
+    outcomes: list[bulk.Outcome] = []
+    failed = bulk.run_all([uuid_n(1), uuid_n(2), uuid_n(3)], act, 2, outcomes.append)
+    results = {outcome.id: outcome.result() for outcome in outcomes}
+
+    assert failed == 2
 
     assert results[uuid_n(1)] == {
         "id": uuid_n(1),
@@ -88,12 +92,24 @@ def test_stop_reports_unfinished_items_as_interrupted() -> None:
         return {"id": agent_id}
 
     ids = [uuid_n(n) for n in range(1, 6)]
-    with bulk.BulkRun(ids, act, concurrency=2) as run:
-        first = next(run.outcomes())
-        rest = list(run.stop())
-    release.set()
+    reported: list[bulk.Outcome] = []
+    first_in = threading.Event()
 
+    def report(outcome: bulk.Outcome) -> None:
+        reported.append(outcome)
+        first_in.set()
+
+    run = bulk.BulkRun(ids, act, 2, report)
+    running = threading.Thread(target=run.run, daemon=True)
+    running.start()
+    assert first_in.wait(5)
+    run.interrupt()
+    release.set()  # the workers' late results must not be reported a second time
+    running.join(5)
+
+    first, *rest = reported
     assert first.id == uuid_n(1) and first.ok
+    assert len(reported) == len(ids)
     assert sorted(o.id for o in rest) == ids[1:]
     messages = {o.result()["error"]["message"] for o in rest}
     assert messages == {
@@ -126,8 +142,8 @@ def test_an_endless_line_is_read_in_bounded_pieces() -> None:
         bulk.read_ids([], pieces)
 
 
-def test_work_is_handed_out_through_a_bounded_window() -> None:
-    """Never more items in hand than the workers and the small result queue hold."""
+def test_work_is_handed_out_one_item_a_worker() -> None:
+    """Never more items in hand than there are workers: nothing is queued up front."""
     started: list[str] = []
     gate = threading.Event()
 
@@ -137,23 +153,65 @@ def test_work_is_handed_out_through_a_bounded_window() -> None:
         return {"id": agent_id}
 
     ids = [uuid_n(n) for n in range(1000)]
-    with bulk.BulkRun(ids, act, concurrency=4) as run:
-        outcomes = run.outcomes()
-        threading.Timer(0.3, gate.set).start()
-        first = next(outcomes)
-        in_hand_before_release = len(started)
-        rest = list(outcomes)
+    reported: list[bulk.Outcome] = []
+    in_hand_before_release: list[int] = []
 
-    assert in_hand_before_release <= 4 + 4 * 2 + 1
-    assert sorted([first.id, *(o.id for o in rest)]) == sorted(ids)
+    def release() -> None:
+        in_hand_before_release.append(len(started))
+        gate.set()
+
+    threading.Timer(0.3, release).start()
+    bulk.run_all(ids, act, 4, reported.append)
+
+    assert in_hand_before_release == [4]
+    assert sorted(o.id for o in reported) == sorted(ids)
+
+
+def test_reports_come_one_at_a_time_from_the_workers() -> None:
+    """Workers report themselves; the run's lock keeps two reports from interleaving."""
+    inside = 0
+    overlapped = False
+    reported: list[str] = []
+
+    def report(outcome: bulk.Outcome) -> None:
+        nonlocal inside, overlapped
+        inside += 1
+        overlapped = overlapped or inside > 1
+        time.sleep(0.0005)  # long enough for another worker to arrive meanwhile
+        reported.append(outcome.id)
+        inside -= 1
+
+    ids = [uuid_n(n) for n in range(200)]
+    bulk.run_all(ids, lambda agent_id: {"id": agent_id}, 8, report)
+
+    assert not overlapped
+    assert sorted(reported) == sorted(ids)
+
+
+def test_a_report_that_fails_stops_the_run_and_is_raised_to_the_caller() -> None:
+    """Standard output closed mid-run: no more items are sent, and the caller sees why."""
+    sent: list[str] = []
+
+    def act(agent_id: str) -> dict[str, object]:
+        sent.append(agent_id)
+        return {"id": agent_id}
+
+    def report(outcome: bulk.Outcome) -> None:
+        raise OutputClosed
+
+    with pytest.raises(OutputClosed):
+        bulk.run_all([uuid_n(n) for n in range(500)], act, 2, report)
+
+    assert len(sent) <= 2 + 2  # what was in flight when the first report failed
 
 
 def test_a_failure_keeps_no_exception_or_traceback() -> None:
     def act(agent_id: str) -> dict[str, object]:
         raise NotFoundError("x" * 10_000, status=404)
 
-    with bulk.BulkRun([uuid_n(1)], act, concurrency=1) as run:
-        (outcome,) = run.outcomes()
+    outcomes: list[bulk.Outcome] = []
+    bulk.run_all([uuid_n(1)], act, 1, outcomes.append)
+    (outcome,) = outcomes
 
     assert outcome.failure == bulk.Failure(404, 3, "x" * bulk.KEPT_MESSAGE)
     assert not any(isinstance(value, BaseException) for value in vars(outcome).values())
