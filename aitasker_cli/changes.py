@@ -146,6 +146,7 @@ def change_agents(
             concurrency,
             fetched=resolver.fetched,
             dry_run=selection.dry_run,
+            statuses=action.acts_on,
         )
     apply(
         session,
@@ -166,11 +167,13 @@ def current(
     fetched: Mapping[str, Any] | None = None,
     expected: Mapping[str, str] | None = None,
     dry_run: bool = False,
+    statuses: Sequence[str] | None = None,
 ) -> list[Target]:
     """A target for each ID, in order, with the agent as it is now or why it could not be had.
 
     `fetched` holds agents this command fetched already (to resolve a typed prefix);
-    `expected`, for undo, the status each agent must still have.
+    `expected`, for undo, the status each agent must still have; `statuses`, the ones most
+    of the agents are expected in (selection.look_up lists those first).
     """
     from aitasker_cli import bulk
     from aitasker_cli.selection import look_up
@@ -191,7 +194,7 @@ def current(
 
     for agent_id, agent in (fetched or {}).items():
         note(agent_id, agent)
-    look_up(session.client, [i for i in ids if i not in found], fetch_each, note)
+    look_up(session.client, [i for i in ids if i not in found], fetch_each, note, statuses)
     return [found[agent_id] for agent_id in ids]
 
 
@@ -521,7 +524,15 @@ def undo(
     def action_for(agent_id: str) -> Action:
         return _action_back_to(back[agent_id].before)
 
-    targets = current(session, ids, action_for, concurrency, expected=expected, dry_run=dry_run)
+    targets = current(
+        session,
+        ids,
+        action_for,
+        concurrency,
+        expected=expected,
+        dry_run=dry_run,
+        statuses=sorted(set(expected.values())),
+    )
     if not dry_run:
         confirm(targets, "undo", yes)
     apply(

@@ -94,18 +94,24 @@ def look_up(
     ids: Sequence[str],
     fetch_each: Callable[[Sequence[str]], None],
     found: Callable[[str, Any], None],
+    statuses: Sequence[str] | None = None,
 ) -> None:
     """Tell `found(ID, agent)` each agent as it is now; `fetch_each` gets the rest.
 
-    Listing pages come first, but only while one more page costs fewer requests than fetching
-    every agent still missing (a page is one request, and so is each GET); `fetch_each` then
-    fetches the IDs no page had, concurrently, and reports each itself.
+    Listing pages come first: of the agents in `statuses` (those an action changes, which
+    are most of what a bulk run is given), or of every agent when None. Each listed agent
+    carries its own status, so a server that ignores the filter costs pages, never
+    correctness. Pages are read only while one more costs fewer requests than fetching
+    every agent still missing (a page is one request, and so is each GET); `fetch_each`
+    then fetches the IDs no page had, concurrently, and reports each itself.
     """
     missing = set(ids)
     pages = 0
-    if len(missing) > 1:
-        try:
-            for page in client.agent_pages(status=None):
+    try:
+        for status in statuses if statuses is not None else [None]:
+            if len(missing) <= 1:
+                break
+            for page in client.agent_pages(status=status):
                 pages += 1
                 for agent in page:
                     agent_id = str(agent.id)
@@ -114,8 +120,8 @@ def look_up(
                         found(agent_id, agent)
                 if pages + 1 >= len(missing):  # the next page costs as much as the GETs left
                     break
-        except AitaskerError:
-            pass  # the listing is only a shortcut: each agent is fetched on its own instead
+    except AitaskerError:
+        pass  # the listing is only a shortcut: each agent is fetched on its own instead
     fetch_each([agent_id for agent_id in ids if agent_id in missing])
 
 

@@ -22,25 +22,58 @@ def fake_agent(n: int, **raw: Any) -> Any:
 class Pages:
     """A client whose listing is `pages`, counting the pages it was asked for."""
 
-    def __init__(self, pages: list[list[Any]], broken: bool = False) -> None:
+    def __init__(
+        self, pages: list[list[Any]], broken: bool = False, ignores_filter: bool = False
+    ) -> None:
         self.pages = pages
         self.asked = 0
+        self.statuses: list[str | None] = []
         self.broken = broken
+        self.ignores_filter = ignores_filter
 
     def agent_pages(self, *, status: str | None) -> Iterator[list[Any]]:
+        self.statuses.append(status)
         for page in self.pages:
             self.asked += 1
             if self.broken:
                 raise UnavailableError("listing is down")
-            yield [a for a in page if status is None or a.status == status]
+            yield [a for a in page if self.ignores_filter or status in (None, a.status)]
 
 
-def run(client: Pages, ids: Sequence[str]) -> tuple[list[str], list[str]]:
+def run(
+    client: Pages, ids: Sequence[str], statuses: Sequence[str] | None = None
+) -> tuple[list[str], list[str]]:
     """(IDs found in the listing, IDs left to fetch one by one)."""
     listed: list[str] = []
     left: list[str] = []
-    look_up(client, ids, left.extend, lambda agent_id, _agent: listed.append(agent_id))  # type: ignore[arg-type]
+    look_up(client, ids, left.extend, lambda agent_id, _agent: listed.append(agent_id), statuses)  # type: ignore[arg-type]
     return listed, left
+
+
+def test_only_the_statuses_asked_for_are_listed_and_the_rest_are_fetched() -> None:
+    """Pausing: the active agents are listed; a paused one among the IDs is fetched alone."""
+    client = Pages([[fake_agent(n, status="paused" if n == 3 else "active") for n in range(1, 9)]])
+
+    listed, left = run(client, [uuid_n(n) for n in range(1, 6)], statuses=["active"])
+
+    assert client.statuses == ["active"]
+    assert (sorted(listed), left) == ([uuid_n(n) for n in (1, 2, 4, 5)], [uuid_n(3)])
+
+
+def test_a_server_ignoring_the_status_filter_still_gives_each_agent_its_own_status() -> None:
+    agents = [fake_agent(n, status="paused" if n == 3 else "active") for n in range(1, 9)]
+    client = Pages([agents], ignores_filter=True)
+    seen: dict[str, str] = {}
+
+    look_up(
+        client,
+        [uuid_n(n) for n in range(1, 6)],
+        list,
+        lambda i, a: seen.update({i: a.status}),
+        ["active"],
+    )  # type: ignore[arg-type]
+
+    assert seen[uuid_n(3)] == "paused" and seen[uuid_n(1)] == "active"
 
 
 def test_one_agent_costs_one_get_and_no_page() -> None:
