@@ -88,6 +88,9 @@ DryRunOpt = Annotated[
 YesOpt = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask before changing a selection (--all).")
 ]
+DEFAULT_CONCURRENCY = 4
+"""Measured (README, Benchmarks): against a local server 2 to 4 connections are fastest on two
+cores, and against the API its rate limit, not the connections, sets the pace."""
 ConcurrencyOpt = Annotated[
     int,
     typer.Option(
@@ -146,7 +149,7 @@ def _status_command(action: Action) -> Callable[..., None]:
         yes: YesOpt = False,
         wait: WaitOpt = False,
         wait_timeout: WaitTimeoutOpt = 120,
-        concurrency: ConcurrencyOpt = 8,
+        concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     ) -> None:
         from aitasker_cli.changes import Selection, change_agents
 

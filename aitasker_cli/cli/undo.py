@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli.cli.agents import ConcurrencyOpt, DryRunOpt
+from aitasker_cli.cli.agents import DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt
 from aitasker_cli.cli.options import Common, api_command
 from aitasker_cli.cli.session import connect
 
@@ -38,7 +38,7 @@ def command(
     from_file: FromOpt = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
 ) -> None:
     """Put back the agents an operation changed, if nobody has changed them since."""
     from aitasker_cli.changes import undo
