@@ -115,11 +115,13 @@ def change_agents(
     concurrency: int,
 ) -> None:
     """`agents pause` and `agents resume`: one agent, a list, or a filtered selection."""
-    from aitasker_cli import bulk, render
-    from aitasker_cli.selection import parse_where, select_all
+    # Imported where used: a single agent's change needs neither the bulk runner nor filters.
+    from aitasker_cli import render
 
     selection.check(action.name)
     if selection.every:
+        from aitasker_cli.selection import parse_where, select_all
+
         where = parse_where(selection.where)
 
         def keep(agent: Any) -> Target:
@@ -136,6 +138,8 @@ def change_agents(
         if len(ids) == 1 and not selection.stdin and not selection.dry_run:
             _change_one(session, action, ids[0], wait_timeout, resolver.fetched.get(ids[0]))
             return
+        from aitasker_cli import bulk
+
         if selection.stdin and sys.stdin is not None and sys.stdin.isatty():
             render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
         ids = bulk.read_ids(ids, bulk.read_stdin(sys.stdin) if selection.stdin else None)
