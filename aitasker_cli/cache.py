@@ -120,9 +120,28 @@ def safe_name(text: str) -> str:
     Shell punctuation becomes its look-alike from the Fullwidth Forms block (`$` shows as
     U+FF04), whitespace a single space, anything invisible or of another kind U+FFFD.
     """
-    kept = "".join(_safe_character(character) for character in text)
-    name = " ".join(part for part in kept.split(" ") if part)
+    # After the table, a space is the only whitespace left, so split() finds just the runs.
+    name = " ".join(text.translate(_SAFE_CHARACTERS).split())
     return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1].rstrip() + "…"
+
+
+class _SafeCharacters(dict):  # type: ignore[type-arg]
+    """str.translate's table: each character's safe form, worked out once per character.
+
+    Reading the cache back sanitises every name again, so this runs on each of KEEP names a
+    command that saves the cache; at most TABLE_LIMIT characters are remembered.
+    """
+
+    def __missing__(self, code: int) -> str:
+        safe = _safe_character(chr(code))
+        if len(self) < _TABLE_LIMIT:
+            self[code] = safe
+        return safe
+
+
+_TABLE_LIMIT = 4096
+"""A hostile cache of a megabyte of distinct characters must not grow the table with it."""
+_SAFE_CHARACTERS = _SafeCharacters()
 
 
 def _safe_character(character: str) -> str:
