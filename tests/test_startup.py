@@ -13,6 +13,7 @@ import pytest
 from aitasker_cli import cache
 from tests.conftest import AGENT_ID, TOKEN, agent, workspace
 from tests.loopback import serve
+from tests.processes import clean_env
 
 HEAVY = (
     "httpx",
@@ -193,3 +194,40 @@ def test_a_single_call_loads_only_what_it_uses() -> None:
     assert json.loads(completed.stdout)["id"] == AGENT_ID
     loaded = set(json.loads(completed.stderr.splitlines()[-1]))
     assert {name for name in loaded if name.startswith(NOT_FOR_ONE_CALL)} == set()
+
+
+NOT_FOR_ONE_CHANGE = (
+    "rich",
+    "keyring",
+    "pygments",
+    "aitasker_cli.output.tables",
+    "aitasker_cli.sandbox",
+    "aitasker_cli.bulk",
+    "aitasker_cli.selection",
+    "aitasker_cli.tab_completion",
+    "aitasker_cli.cli.workspaces",
+)
+"""What `agents pause ID -o id` does not need: it looks the agent up, sends the change, and
+writes the journal and the completion cache, but runs no bulk machinery and no filter."""
+
+
+def test_a_single_change_loads_only_what_it_uses() -> None:
+    with serve() as api:
+        api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent(status="active"))
+        api.reply(
+            "POST", f"/api/v1/workspaces/agents/{AGENT_ID}/pause", 200, agent(status="paused")
+        )
+        env = clean_env(AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN)
+        completed = subprocess.run(
+            [sys.executable, "-c", CALL_PROBE, "agents", "pause", AGENT_ID, "-o", "id"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == AGENT_ID
+    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+    assert {name for name in loaded if name.startswith(NOT_FOR_ONE_CHANGE)} == set()
+    assert "aitasker_cli.journal" in loaded  # the change was recorded, for undo
