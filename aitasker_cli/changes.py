@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aitasker_cli import views
 from aitasker_cli.errors import (
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from aitasker_cli.actions import Action
     from aitasker_cli.bulk import Failure, Outcome
     from aitasker_cli.cli.session import Session
+    from aitasker_cli.client import ApiClient
     from aitasker_cli.journal import Item
 
 CONFIRM_NAMES = 5
@@ -127,9 +129,11 @@ def change_agents(
         def keep(agent: Any) -> Target:
             return target(str(agent.id), action, agent, dry_run=selection.dry_run)
 
-        targets = select_all(session.client, action, where, keep)
+        chosen = select_all(session.client, action, where, keep)
         if not selection.dry_run:
-            confirm(targets, action.name, selection.yes)
+            confirm(chosen, action.name, selection.yes)
+        ids = [chosen_target.id for chosen_target in chosen]
+        targets = Targets(chosen)
     else:
         from aitasker_cli.resolve import Resolver
 
@@ -143,17 +147,12 @@ def change_agents(
         if selection.stdin and sys.stdin is not None and sys.stdin.isatty():
             render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
         ids = bulk.read_ids(ids, bulk.read_stdin(sys.stdin) if selection.stdin else None)
-        targets = current(
-            session,
-            ids,
-            lambda _id: action,
-            concurrency,
-            fetched=resolver.fetched,
-            dry_run=selection.dry_run,
-            statuses=action.acts_on,
+        targets = LookedUp(
+            session.client, ids, action, fetched=resolver.fetched, dry_run=selection.dry_run
         )
     apply(
         session,
+        ids,
         targets,
         dry_run=selection.dry_run,
         wait_timeout=wait_timeout,
@@ -200,6 +199,91 @@ def current(
         note(agent_id, agent)
     look_up(session.client, [i for i in ids if i not in found], fetch_each, note, statuses)
     return [found[agent_id] for agent_id in ids]
+
+
+class Targets:
+    """The target of each agent a bulk run changes, all found before the run (a selection to
+    confirm, or undo's)."""
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        self._found = {known.id: known for known in targets}
+
+    def __getitem__(self, agent_id: str) -> Target:
+        """The agent's target, when a worker reaches it."""
+        return self._found[agent_id]
+
+    def now(self, agent_id: str) -> Target:
+        """The agent's target as far as it is known, without waiting."""
+        return self._found[agent_id]
+
+
+class LookedUp(Targets):
+    """Targets found while the run goes: a look-up lists pages (selection.look_up) in a
+    thread of its own, so the first changes are sent while later pages are still coming,
+    instead of after the last one. A worker whose agent no page had fetches it itself.
+    """
+
+    def __init__(
+        self,
+        client: ApiClient,
+        ids: Sequence[str],
+        action: Action,
+        *,
+        fetched: Mapping[str, Any],
+        dry_run: bool,
+    ) -> None:
+        """Start looking up the agents of `ids`, listing those `action` acts on.
+
+        `fetched` holds agents this command fetched already (to resolve a typed prefix).
+        """
+        self._client = client
+        self._action = action
+        self._dry_run = dry_run
+        super().__init__([self._target(i, agent) for i, agent in fetched.items()])
+        self._changed = threading.Condition()
+        self._listing = True
+        rest = [agent_id for agent_id in ids if agent_id not in fetched]
+        threading.Thread(target=self._list, args=(rest,), name="look-up", daemon=True).start()
+
+    def __getitem__(self, agent_id: str) -> Target:
+        """The agent's target; waits for the look-up, and fetches it if no page had it."""
+        with self._changed:
+            self._changed.wait_for(lambda: agent_id in self._found or not self._listing)
+            found = self._found.get(agent_id)
+        if found is not None:
+            return found
+        from aitasker_cli.bulk import Failure
+
+        try:
+            fetched = self._target(agent_id, self._client.get_agent(agent_id))
+        except Exception as exc:  # this agent's failure, reported in its result
+            fetched = self._target(agent_id, None, Failure.of(exc))
+        with self._changed:
+            self._found[agent_id] = fetched
+        return fetched
+
+    def now(self, agent_id: str) -> Target:
+        """The agent's target as far as it is known, without waiting (its status may be None)."""
+        with self._changed:
+            return self._found.get(agent_id) or Target(agent_id, self._action)
+
+    def _list(self, ids: Sequence[str]) -> None:
+        from aitasker_cli.selection import look_up
+
+        try:
+            look_up(self._client, ids, lambda _missing: None, self._listed, self._action.acts_on)
+        finally:
+            with self._changed:
+                self._listing = False
+                self._changed.notify_all()
+
+    def _listed(self, agent_id: str, agent: Any) -> None:
+        with self._changed:
+            self._found[agent_id] = self._target(agent_id, agent)
+            self._changed.notify_all()
+
+    def _target(self, agent_id: str, agent: Any, failure: Failure | None = None) -> Target:
+        return target(agent_id, self._action, agent, failure=failure, dry_run=self._dry_run)
 
 
 def _change_one(
@@ -265,7 +349,8 @@ def confirm(targets: Sequence[Target], verb: str, yes: bool) -> None:
 
 def apply(
     session: Session,
-    targets: Sequence[Target],
+    ids: Sequence[str],
+    targets: Targets,
     *,
     dry_run: bool,
     wait_timeout: float | None,
@@ -273,16 +358,19 @@ def apply(
     operation: str,
     undoes: str | None = None,
 ) -> None:
-    """Change every target that needs it and print a result for each; exit 9 if any failed.
+    """Change every agent of `ids` that needs it and print a result for each; exit 9 if any
+    failed.
 
-    `operation` names the run in the journal (pause, resume, undo). With `dry_run` nothing
-    that changes state is sent. On Ctrl-C or SIGTERM every target is still reported, and the
-    journal records what was done before the signal goes on up.
+    Each worker takes an ID, gets its target from `targets` (which may still be looking it
+    up), and sends the action unless the result is known without it. `operation` names the
+    run in the journal (pause, resume, undo). With `dry_run` nothing that changes state is
+    sent. On Ctrl-C or SIGTERM every item is still reported, and the journal records what was
+    done before the signal goes on up.
     """
     from aitasker_cli import bulk, cache, interrupts, render
+    from aitasker_cli.actions import performer
 
-    results = render.BulkResults(views.AGENTS, session.output, [target.id for target in targets])
-    by_id = {target.id: target for target in targets}
+    results = render.BulkResults(views.AGENTS, session.output, ids)
     items: list[Item] = []
     changed_agents: list[Any] = []
     tally: Counter[str] = Counter()
@@ -299,35 +387,32 @@ def apply(
             tally[outcome] += 1
             results.add(_result(target, outcome, after, agent, failure, dry_run))
 
-    to_send = []
-    for target in targets:
+    def work(agent_id: str) -> _Done:
+        target = targets[agent_id]
         settled = _settled(target, dry_run)
-        if settled is None:
-            to_send.append(target.id)
-        else:
-            report(target, settled, target.agent, target.failure)
-
-    def perform(agent_id: str) -> Any:
-        from aitasker_cli.actions import performer
-
-        target = by_id[agent_id]
-        return performer(session.client, target.action, wait_timeout)(agent_id)
+        if settled is not None:
+            return _Done(target, settled, target.agent, target.failure)
+        try:
+            agent = performer(session.client, target.action, wait_timeout)(agent_id)
+        except Exception as exc:  # this item's failure, with its status before kept
+            return _Done(target, "failed", None, bulk.Failure.of(exc))
+        return _Done(target, "changed", agent, None)
 
     def reported(outcome: Outcome) -> None:
-        target = by_id[outcome.id]
         if outcome.ok:
-            report(target, "changed", outcome.agent)
-        else:
+            report(*outcome.agent)
+        else:  # cut off by a signal before its work was done
             interrupted = outcome.failure is not None and outcome.failure.exit_code in (
                 ExitCode.INTERRUPTED,
                 ExitCode.TERMINATED,
             )
-            report(target, "interrupted" if interrupted else "failed", None, outcome.failure)
+            outcome_name = "interrupted" if interrupted else "failed"
+            report(targets.now(outcome.id), outcome_name, None, outcome.failure)
         step()
 
     try:
-        with render.progress(len(to_send), f"{operation} agents", session.output) as step:
-            bulk.run_all(to_send, perform, concurrency, reported)
+        with render.progress(len(ids), f"{operation} agents", session.output) as step:
+            bulk.run_all(ids, work, concurrency, reported)
     finally:
         # After the progress bar is gone: a table written under it would be drawn over.
         results.finish()
@@ -337,9 +422,18 @@ def apply(
     failed = tally["failed"] + tally["interrupted"]
     if failed:
         raise PartialFailure(
-            f"{operation}: {failed} of {_agents(len(targets))} failed",
+            f"{operation}: {failed} of {_agents(len(ids))} failed",
             hint="Each failed item's result says why.",
         )
+
+
+class _Done(NamedTuple):
+    """One item's work, as apply's report takes it."""
+
+    target: Target
+    outcome: str
+    agent: Any
+    failure: Failure | None
 
 
 def _settled(target: Target, dry_run: bool) -> str | None:
@@ -541,7 +635,8 @@ def undo(
         confirm(targets, "undo", yes)
     apply(
         session,
-        targets,
+        ids,
+        Targets(targets),
         dry_run=dry_run,
         wait_timeout=None,
         concurrency=concurrency,

@@ -334,3 +334,42 @@ def test_undo_of_an_agent_that_is_gone_is_exit_9_with_every_result(
     shown = results(undone.stdout)
     assert (shown[active]["outcome"], shown[gone]["outcome"]) == ("changed", "failed")
     assert statuses(fleet(env))[active] == "active"
+
+
+def test_changes_are_sent_while_the_look_up_is_still_listing_pages() -> None:
+    """The second page of the listing is answered only once a pause has arrived: a run that
+    looked every agent up before sending anything would wait here, and fail."""
+    import threading
+
+    from tests.conftest import agent, uuid_n
+    from tests.loopback import serve
+
+    ids = [uuid_n(n) for n in range(1, 101)]
+    first_pause = threading.Event()
+    waited_in_vain: list[bool] = []
+
+    def page(query: dict[str, list[str]]) -> tuple[int, Any]:
+        offset = int(query.get("offset", ["0"])[0])
+        if offset > 0:
+            waited_in_vain.append(not first_pause.wait(10))
+        return 200, [agent(id=i, status="active") for i in ids[offset : offset + 50]]
+
+    def paused(agent_id: str) -> Any:
+        def answer(_query: dict[str, list[str]]) -> tuple[int, Any]:
+            first_pause.set()
+            return 200, agent(id=agent_id, status="paused")
+
+        return answer
+
+    with serve() as api:
+        api.routes[("GET", "/api/v1/workspaces/agents")] = page
+        for agent_id in ids:
+            api.routes[("POST", f"/api/v1/workspaces/agents/{agent_id}/pause")] = paused(agent_id)
+        env = clean_env(AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN)
+        done = aitasker("agents", "pause", "--stdin", "-o", "ndjson", env=env, stdin="\n".join(ids))
+
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert sorted(r["id"] for r in results) == ids
+    assert {(r["outcome"], r["status_before"]) for r in results} == {("changed", "active")}
+    assert waited_in_vain and not any(waited_in_vain)
