@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from aitasker_cli.cli.agents import DEFAULT_CONCURRENCY
+
 HERE = Path(__file__).resolve().parent
 TOKEN = "benchmark-token"
 AGENTS = "/api/v1/workspaces/agents"
@@ -262,7 +264,7 @@ def _bulk(
             lambda url: [sys.executable, str(HERE / "floor_bulk.py"), url],
             lambda run: _expect_lines(run, size, lambda o: o["status"] == "paused"),
         ),
-        "aitasker agents pause --stdin -o ndjson (default -j 8)": (
+        f"aitasker agents pause --stdin -o ndjson (default -j {DEFAULT_CONCURRENCY})": (
             lambda url: [aitasker, "agents", "pause", "--stdin", "-o", "ndjson", "--api-url", url],
             lambda run: _expect_lines(run, size, lambda o: o.get("outcome") == "changed"),
         ),
@@ -291,7 +293,7 @@ def _bulk(
             ),
         ),
     }
-    for jobs in (1, 2, 4):
+    for jobs in sorted({1, 2, 4, 8} - {DEFAULT_CONCURRENCY}):
         peers[f"aitasker agents pause --stdin -o ndjson -j {jobs}"] = (
             lambda url, jobs=jobs: (
                 [

@@ -88,9 +88,10 @@ DryRunOpt = Annotated[
 YesOpt = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask before changing a selection (--all).")
 ]
-DEFAULT_CONCURRENCY = 4
-"""Measured (README, Benchmarks): against a local server 2 to 4 connections are fastest on two
-cores, and against the API its rate limit, not the connections, sets the pace."""
+DEFAULT_CONCURRENCY = 2
+"""Measured (README, Benchmarks): on two cores each thread beyond two costs CPU (they contend
+for the GIL) and gains no speed against a local server; against the API its rate limit, not
+the connections, sets the pace. -j raises it for a fast server and many cores."""
 ConcurrencyOpt = Annotated[
     int,
     typer.Option(
