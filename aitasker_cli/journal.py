@@ -23,9 +23,8 @@ import re
 import secrets
 import time as _time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aitasker_cli.atomic import replace_file
 from aitasker_cli.cache import is_uuid
@@ -65,8 +64,7 @@ _OPERATION_ID = re.compile(r"[0-9]{8}T[0-9]{6}-[0-9a-f]{6}")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One agent in an operation."""
 
     id: str
@@ -90,8 +88,7 @@ class Item:
         }
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One run of pause, resume or undo, and what it did to each agent."""
 
     id: str
@@ -298,6 +295,10 @@ def _trim(path: Path) -> None:
         start = max(0, size - limit)
         file.seek(start)
         data = file.read(limit)
+    # Counting is cheap, splitting a journal of bulk runs (megabytes) into lines is not; there
+    # are no fewer line ends than lines, so a count within bounds settles it.
+    if start == 0 and size <= MAX_BYTES and data.count(b"\n") <= KEEP_OPERATIONS:
+        return
     lines = [line for line in data.split(b"\n") if line.strip()]
     if start == 0 and size <= MAX_BYTES and len(lines) <= KEEP_OPERATIONS:
         return
