@@ -301,11 +301,12 @@ class ApiClient:
                 self._wait(_backoff(attempt), reason, attempt)
                 continue
             response = reply.response
-            server_id = request_id(response)
-            self._trace(
-                f"{method} {request.url} -> {response.status_code} in {_ms(started)}"
-                + (f" (request id {server_id})" if server_id else "")
-            )
+            if self._log is not None:  # formatting the line costs a request's own CPU time
+                server_id = request_id(response)
+                self._trace(
+                    f"{method} {request.url} -> {response.status_code} in {_ms(started)}"
+                    + (f" (request id {server_id})" if server_id else "")
+                )
             delay = retry_after(response)
             self._throttle.observe(response, delay)
             retryable = idempotent or response.status_code == 429
