@@ -7,8 +7,7 @@ so a new verb is a new row, never a new branch. Standard library only: completio
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from aitasker_cli.client import ApiClient
@@ -18,8 +17,7 @@ WAIT_FIRST_INTERVAL = 0.5
 WAIT_MAX_INTERVAL = 5.0
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     """One thing that can be done to a hired agent."""
 
     name: str

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from aitasker_cli import credentials, keyring_store
 from aitasker_cli.config import Settings
@@ -59,8 +60,7 @@ class Token:
         return f"Token(source={self.source.value!r}, location={self.location!r})"
 
 
-@dataclass(frozen=True)
-class Forgotten:
+class Forgotten(NamedTuple):
     """What `forget` removed, and why the keyring could not be asked, if it could not."""
 
     removed: list[str]

@@ -20,7 +20,6 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -45,8 +44,7 @@ CONFIRM_NAMES = 5
 """How many names the confirmation question shows before "and N more"."""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One agent to change: its name and status now, and what to do to it.
 
     Small on purpose, since a bulk run holds one per agent: the agent itself (as the server
@@ -80,8 +78,7 @@ def target(
     return Target(agent_id, action, _name_of(agent), before, kept, failure, expected)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """What a pause or resume command was asked to act on."""
 
     typed: Sequence[str] = ()
@@ -561,8 +558,7 @@ def _name_of(agent: Any) -> str:
     return str(name or "")
 
 
-@dataclass(frozen=True)
-class Restorable:
+class Restorable(NamedTuple):
     """An agent a change moved from `before` to `after`, which undo moves back."""
 
     id: str

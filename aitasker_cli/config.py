@@ -8,9 +8,8 @@ import re
 import stat
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from aitasker_cli import credentials
@@ -46,8 +45,7 @@ class ApiUrlError(UsageError):
         """Where the URL was given: the flag or env var, or the profile in config.toml."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything a command needs to know before it talks to the API."""
 
     profile: str

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from aitasker_cli.errors import UsageError
 from aitasker_cli.patterns import UUID
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     method: str
     path: str
     confirmed: bool

@@ -6,9 +6,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from aitasker_cli import patterns
 from aitasker_cli.errors import UsageError
@@ -17,8 +16,7 @@ _API_KEY = re.compile(patterns.API_KEY)
 _JWT = re.compile(patterns.JWT)
 
 
-@dataclass(frozen=True)
-class TokenKind:
+class TokenKind(NamedTuple):
     """The kind of a token, for `auth status` and `doctor`, and a JWT's expiry."""
 
     kind: str
