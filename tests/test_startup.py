@@ -162,53 +162,47 @@ except SystemExit as finished:
     assert finished.code == 0, finished.code
 print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
-NOT_FOR_ONE_CALL = (
+NOT_FOR_AN_AGENT = (
     "rich",
     "keyring",
     "pygments",
     "aitasker_cli.output.tables",
     "aitasker_cli.sandbox",
     "aitasker_cli.bulk",
-    "aitasker_cli.journal",
-    "aitasker_cli.cache",
     "aitasker_cli.tab_completion",
     "aitasker_cli.cli.workspaces",
 )
-"""What `agents show ID -o json` with a token in the environment does not need: rich (JSON
-is written plainly), the keyring, the sandbox, bulk runs, the journal, completion."""
+"""What no command on one agent needs, with a token in the environment: rich (JSON is written
+plainly), the keyring, the sandbox, bulk runs, completion, the workspace commands."""
+NOT_FOR_ONE_CALL = (*NOT_FOR_AN_AGENT, "aitasker_cli.journal", "aitasker_cli.cache")
+"""`agents show ID -o json` changes nothing, so it has no journal or cache to write either."""
+
+
+def probe_call(api_url: str, *argv: str) -> tuple[str, set[str]]:
+    """What the command printed, and the modules it had loaded when it ended (exit 0)."""
+    completed = subprocess.run(
+        [sys.executable, "-c", CALL_PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=clean_env(AITASKER_API_URL=api_url, AITASKER_TOKEN=TOKEN),
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout, set(json.loads(completed.stderr.splitlines()[-1]))
 
 
 def test_a_single_call_loads_only_what_it_uses() -> None:
     with serve() as api:
         api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent())
-        env = {**os.environ, "AITASKER_API_URL": api.url, "AITASKER_TOKEN": TOKEN}
-        completed = subprocess.run(
-            [sys.executable, "-c", CALL_PROBE, "agents", "show", AGENT_ID, "-o", "json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        printed, loaded = probe_call(api.url, "agents", "show", AGENT_ID, "-o", "json")
 
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout)["id"] == AGENT_ID
-    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+    assert json.loads(printed)["id"] == AGENT_ID
     assert {name for name in loaded if name.startswith(NOT_FOR_ONE_CALL)} == set()
 
 
-NOT_FOR_ONE_CHANGE = (
-    "rich",
-    "keyring",
-    "pygments",
-    "aitasker_cli.output.tables",
-    "aitasker_cli.sandbox",
-    "aitasker_cli.bulk",
-    "aitasker_cli.selection",
-    "aitasker_cli.tab_completion",
-    "aitasker_cli.cli.workspaces",
-)
-"""What `agents pause ID -o id` does not need: it looks the agent up, sends the change, and
-writes the journal and the completion cache, but runs no bulk machinery and no filter."""
+NOT_FOR_ONE_CHANGE = (*NOT_FOR_AN_AGENT, "aitasker_cli.selection")
+"""`agents pause ID -o id` looks the agent up, sends the change and writes the journal and the
+completion cache, but runs no bulk machinery and no filter."""
 
 
 def test_a_single_change_loads_only_what_it_uses() -> None:
@@ -217,17 +211,8 @@ def test_a_single_change_loads_only_what_it_uses() -> None:
         api.reply(
             "POST", f"/api/v1/workspaces/agents/{AGENT_ID}/pause", 200, agent(status="paused")
         )
-        env = clean_env(AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN)
-        completed = subprocess.run(
-            [sys.executable, "-c", CALL_PROBE, "agents", "pause", AGENT_ID, "-o", "id"],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        printed, loaded = probe_call(api.url, "agents", "pause", AGENT_ID, "-o", "id")
 
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == AGENT_ID
-    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+    assert printed.strip() == AGENT_ID
     assert {name for name in loaded if name.startswith(NOT_FOR_ONE_CHANGE)} == set()
     assert "aitasker_cli.journal" in loaded  # the change was recorded, for undo
