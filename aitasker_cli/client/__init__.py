@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+# Where click is installed, `import httpx` also loads httpx's own command line (the optional
+# `httpx[cli]`), and rich's console and progress bars and pygments with it: about 70 ms of
+# every command, for nothing this CLI uses. httpx (0.27 and 0.28) takes a failed import of it
+# for "not installed"; this makes the import fail. In an install without click it saves nothing.
+# The imports below must come after it, hence:
+# ruff: noqa: E402
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 import httpx
 
