@@ -48,6 +48,8 @@ from aitasker_cli.cli.agents import DEFAULT_CONCURRENCY
 HERE = Path(__file__).resolve().parent
 TOKEN = "benchmark-token"
 AGENTS = "/api/v1/workspaces/agents"
+PYTHON = sys.executable
+"""The Python that runs the floors and serve.py: this one, or that of --alone's fresh venv."""
 SEED_FOR_ACTIVE = 1700
 """The seed cycles 5 active agents in 8: 1,700 hold 1,000 active ones and some to spare."""
 
@@ -92,6 +94,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 rounds, small bulk")
     parser.add_argument("--rounds", type=int, help="rounds of each case [10; --help: 2x]")
     parser.add_argument("--json", type=Path, help="also write every sample to this file")
+    parser.add_argument(
+        "--alone",
+        action="store_true",
+        help="measure an install of aitasker alone (a fresh venv, `pip install .`: no test "
+        "tools, so no click, whose presence makes httpx load its own command line)",
+    )
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 10)
     bulk_size = 100 if args.quick else 1000
@@ -108,6 +116,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
+        if args.alone:
+            aitasker = _install_alone(scratch / "alone")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AITASKER_", "_AIT"))}
         env.update(
             AITASKER_TOKEN=TOKEN,
@@ -126,7 +136,7 @@ def main() -> None:
         rows += _bulk(aitasker, curl, env, scratch, rounds, bulk_size, quick=args.quick)
         rows += _listing(aitasker, env, scratch, rounds, 1000 if args.quick else 10_000)
         took = time.monotonic() - started
-    _print(rows, rounds, took)
+    _print(rows, rounds, took, "aitasker alone" if args.alone else "this environment")
     if args.json:
         args.json.write_text(
             json.dumps({r.name: {"s": r.case.samples, "kib": r.case.peaks} for r in rows})
@@ -145,7 +155,7 @@ def _startup(aitasker: str, env: dict[str, str], rounds: int) -> list[Row]:
     }
     floor, helped, tab = Case(), Case(), Case()
     for _ in range(rounds):
-        floor.add(_run([sys.executable, str(HERE / "minimal_app.py"), "--help"], env))
+        floor.add(_run([PYTHON, str(HERE / "minimal_app.py"), "--help"], env))
         run = _run([aitasker, "--help"], env)
         _expect(b"agents" in run.stdout, "aitasker --help printed no command list")
         helped.add(run)
@@ -181,9 +191,7 @@ def _single(
     }
     with (
         _server([aitasker, "sandbox", "serve", "--port", "0", "--rate-limit", "0"], 200) as http,
-        _server(
-            [sys.executable, str(HERE / "serve.py"), "--cert", cert, "--key", key], 200
-        ) as https,
+        _server([PYTHON, str(HERE / "serve.py"), "--cert", cert, "--key", key], 200) as https,
     ):
         for scheme, url in (("http", http), ("https", https)):
             env = envs[scheme]
@@ -191,7 +199,7 @@ def _single(
             paused: list[str] = []
             shown = _agents(url, env, None)[0]
             for _ in range(rounds):
-                run = _run([sys.executable, str(HERE / "floor_single.py"), "GET",
+                run = _run([PYTHON, str(HERE / "floor_single.py"), "GET",
                             f"{url}{AGENTS}/{shown}"], env)  # fmt: skip
                 _expect(json.loads(run.stdout)["id"] == shown, "the floor showed another agent")
                 cases[f"floor GET {scheme}"].add(run)
@@ -199,7 +207,7 @@ def _single(
                 _expect(json.loads(run.stdout)["id"] == shown, "show printed another agent")
                 cases[f"show {scheme}"].add(run)
                 one = next(active)
-                run = _run([sys.executable, str(HERE / "floor_single.py"), "POST",
+                run = _run([PYTHON, str(HERE / "floor_single.py"), "POST",
                             f"{url}{AGENTS}/{one}/pause"], env)  # fmt: skip
                 _expect(json.loads(run.stdout)["status"] == "paused", "the floor did not pause")
                 cases[f"floor POST {scheme}"].add(run)
@@ -261,7 +269,7 @@ def _bulk(
     floor_name = f"floor_bulk.py, 4 threads (bulk stack floor), {size:,} POSTs"
     peers: dict[str, tuple[Callable[[str], list[str]], Callable[[Run], None]]] = {
         floor_name: (
-            lambda url: [sys.executable, str(HERE / "floor_bulk.py"), url],
+            lambda url: [PYTHON, str(HERE / "floor_bulk.py"), url],
             lambda run: _expect_lines(run, size, lambda o: o["status"] == "paused"),
         ),
         f"aitasker agents pause --stdin -o ndjson (default -j {DEFAULT_CONCURRENCY})": (
@@ -348,7 +356,7 @@ def _listing(
     aitasker: str, env: dict[str, str], scratch: Path, rounds: int, count: int
 ) -> list[Row]:
     log = scratch / "pages.log"
-    serve = [sys.executable, str(HERE / "serve.py"), "--agents", str(count)]
+    serve = [PYTHON, str(HERE / "serve.py"), "--agents", str(count)]
     case = Case()
     leads: list[float] = []
     with _server([*serve, "--page-log", str(log)], count) as url:
@@ -516,6 +524,16 @@ def _make_ca(scratch: Path) -> str:
     return str(scratch / "ca.pem")
 
 
+def _install_alone(venv: Path) -> str:
+    """A fresh venv holding aitasker and its dependencies only; its `aitasker`. Its Python
+    runs the floors too (PYTHON), so both sides import the same libraries."""
+    global PYTHON
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    PYTHON = str(venv / "bin" / "python")
+    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", str(HERE.parent)], check=True)
+    return str(venv / "bin" / "aitasker")
+
+
 def _installed(name: str) -> str:
     found = shutil.which(name)
     if found is None:
@@ -523,9 +541,9 @@ def _installed(name: str) -> str:
     return found
 
 
-def _print(rows: list[Row], rounds: int, took: float) -> None:
+def _print(rows: list[Row], rounds: int, took: float, install: str) -> None:
     by_name = {row.name: row for row in rows}
-    print(f"{date.today().isoformat()}; {_machine()}; {took / 60:.1f} min in all")
+    print(f"{date.today().isoformat()}; {_machine()}; {took / 60:.1f} min in all; {install}")
     print(f"{rounds} interleaved rounds (start-up: {2 * rounds}); ratio = median / floor median")
     print()
     print("| case | median | min | max | peak memory | ratio to floor | target |")
