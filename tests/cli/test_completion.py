@@ -334,17 +334,23 @@ def test_tab_offers_each_action_the_agents_it_acts_on(
     assert wanted and sorted(offered) == wanted
 
 
-def _complete(env: dict[str, str], words: str) -> list[str]:
+def _tab(env: dict[str, str], words: str, *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """What the installed script answers bash's TAB after `words`, within `timeout` seconds."""
     cword = len(words.split()) - (0 if words.endswith(" ") else 1)
-    completed = subprocess.run(
+    return subprocess.run(
         [installed_script()],
         env={**env, "_AITASKER_COMPLETE": "complete_bash", "COMP_WORDS": words,
              "COMP_CWORD": str(cword)},
         capture_output=True,
         text=True,
-        timeout=60,
-        check=True,
+        timeout=timeout,
+        check=False,
     )  # fmt: skip
+
+
+def _complete(env: dict[str, str], words: str) -> list[str]:
+    completed = _tab(env, words, timeout=60)
+    assert completed.returncode == 0, completed.stderr
     return completed.stdout.split()
 
 
@@ -437,24 +443,11 @@ def test_bash_gets_the_bare_value_after_its_split_at_equals(shell_env: dict[str,
     ]
 
 
-def _tab_quickly(env: dict[str, str], words: str) -> subprocess.CompletedProcess[str]:
-    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
-    return subprocess.run(
-        [installed_script()],
-        env={**env, "_AITASKER_COMPLETE": "complete_bash", "COMP_WORDS": words,
-             "COMP_CWORD": str(cword)},
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=False,
-    )  # fmt: skip
-
-
 def test_a_fifo_in_the_caches_place_gives_no_candidates_at_once(tmp_path: Path) -> None:
     env = clean_env(AITASKER_CACHE_DIR=str(tmp_path))
     os.mkfifo(tmp_path / "completion.tsv")
 
-    done = _tab_quickly(env, "aitasker agents pause ")  # a hang fails with TimeoutExpired
+    done = _tab(env, "aitasker agents pause ", timeout=20)  # a hang fails with TimeoutExpired
 
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
@@ -492,6 +485,6 @@ def test_a_config_that_is_not_a_file_gives_no_profiles_at_once(
         (config / "config.toml").symlink_to(kind)
     env = {**shell_env, "AITASKER_CONFIG_DIR": str(config)}
 
-    done = _tab_quickly(env, "aitasker agents list --profile ")
+    done = _tab(env, "aitasker agents list --profile ", timeout=20)
 
     assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["default"], "")
