@@ -156,16 +156,16 @@ def profile_names() -> list[str]:
 
 def _read_profiles() -> Mapping[str, Any]:
     """The `profiles` table of config.toml; empty when there is no file."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised only on Python 3.10
-        import tomli as tomllib
-
     path = config_path()
     fix = "Fix the file, or move it away to start from the defaults."
     raw = _read_config_bytes(path, fix)
     if raw is None:
         return {}
+    if sys.version_info >= (3, 11):  # only now: the parser is a few ms of every command
+        import tomllib
+    else:  # pragma: no cover - exercised only on Python 3.10
+        import tomli as tomllib
+
     try:
         text = raw.decode("utf-8-sig")  # tolerates the byte-order mark some editors write
     except UnicodeDecodeError as exc:

@@ -8,8 +8,16 @@ tab_completion and help_text.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
+
+# As Python exits it collects garbage across every object still alive: after the imports of
+# one command, a few hundred thousand, 50-80 ms here, more than the command's own work. Frozen
+# first, they are not scanned, and the process ends as soon as it has flushed and closed what
+# it must (atexit handlers registered later run earlier, so theirs still run first).
+atexit.register(gc.freeze)
 
 COMPLETE_VAR = "_AITASKER_COMPLETE"
 """Typer's completion protocol: `complete_SHELL` asks for candidates, `source_SHELL` a script."""
