@@ -340,6 +340,25 @@ def _check_host(host: str) -> None:
             f"'{host}' in the API URL is not a valid host name",
             hint="A host name is made of letters, digits and hyphens, separated by dots.",
         )
+    if any(label[:4].lower() == "xn--" for label in labels) and not _decodes_as_idna(labels):
+        raise UsageError(
+            f"'{host}' in the API URL is not a valid internationalised host name "
+            "(an xn-- part of it decodes to no valid name)",
+            hint="Copy the host's xn-- form from a tool that converts it, or type it in ASCII.",
+        )
+
+
+def _decodes_as_idna(labels: list[str]) -> bool:
+    """Whether each xn-- label is a valid internationalised name, as the HTTP client requires."""
+    import idna  # the HTTP client's own IDNA library; loaded only for an xn-- name
+
+    try:
+        for label in labels:
+            if label[:4].lower() == "xn--":
+                idna.decode(label.lower())
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return False
+    return True
 
 
 def is_loopback(host: str) -> bool:

@@ -217,6 +217,8 @@ def test_credentials_in_the_api_url_are_refused_and_never_echoed(
         "https://-api.aitasker.co",
         "https://api.aitasker.co\\.evil.example",
         "https://" + "a" * 64 + ".example",
+        "https://xn--bcher-kvaxn--bcher-kva",  # an xn-- name that is no valid Unicode name
+        "https://api.xn--a.example",
     ],
 )
 def test_unusable_api_urls_exit_2_with_one_line(run: Any, logged_in: str, url: str) -> None:
@@ -228,6 +230,17 @@ def test_unusable_api_urls_exit_2_with_one_line(run: Any, logged_in: str, url: s
     lines = result.stderr.splitlines()
     assert lines[0].startswith("Error: ") and "bug" not in result.stderr
     assert len(lines) <= 2 and all(line.startswith(("Error: ", "Hint: ")) for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://xn--bcher-kva.example", "https://xn--bcher-kva.example"),
+        ("https://API.XN--BCHER-KVA.example", "https://API.XN--BCHER-KVA.example"),
+    ],
+)
+def test_an_internationalised_name_in_its_xn_form_is_kept(url: str, expected: str) -> None:
+    assert config.check_api_url(url) == expected
 
 
 @pytest.mark.parametrize("host", ["ａｐｉ.aitasker.co", "api.\u0430itasker.co", "bücher.example"])
