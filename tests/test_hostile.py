@@ -90,10 +90,11 @@ class Child:
     def finish(self, timeout: float) -> Ran:
         """Wait at most `timeout` seconds (else kill it and fail the test)."""
         peak = 0
-        while True:
+        while self._process.returncode is None:  # Popen.send_signal reaps it if it has ended
             peak = max(peak, _high_water_mark(self._process.pid))
             pid, status, _usage = os.wait4(self._process.pid, os.WNOHANG)
             if pid:
+                self._process.returncode = os.waitstatus_to_exitcode(status)
                 break
             if time.monotonic() - self.started > timeout:
                 self._process.kill()
@@ -102,7 +103,6 @@ class Child:
                 pytest.fail(f"aitasker {' '.join(self.argv)} still ran after {timeout:g} s")
             time.sleep(0.02)
         seconds = time.monotonic() - self.started
-        self._process.returncode = os.waitstatus_to_exitcode(status)
         self._out.seek(0)
         self._err.seek(0)
         ran = Ran(
@@ -454,7 +454,7 @@ def test_a_second_ctrl_c_is_not_a_traceback(environment: dict[str, str], tmp_pat
         bulk_pause(server, environment, tmp_path) as child,
     ):
         child.signal(signal.SIGINT)
-        time.sleep(0.05)
+        time.sleep(0.01)  # while the first is being handled: the run ends soon after it
         child.signal(signal.SIGINT)
         ran = child.finish(timeout=30)
 

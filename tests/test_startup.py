@@ -261,3 +261,47 @@ def test_python_exit_does_not_scan_the_objects_a_command_made() -> None:
     tracked, frozen = (int(n) for n in completed.stderr.splitlines()[-1].split()[1::2])
     assert frozen > 10_000
     assert tracked < frozen / 100  # what the exit collection is left to scan
+
+
+GC_PROBE = """
+import gc, sys, weakref
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(1))
+from aitasker_cli.entry import main
+try:
+    main(sys.argv[1:])
+except SystemExit as finished:
+    assert finished.code == 0, finished.code
+during = len(collections)
+
+class Node:
+    pass
+
+freed = []
+for _ in range(5000):  # garbage in cycles, as a long bulk run may leave behind
+    first, second = Node(), Node()
+    first.other, second.other = second, first
+    weakref.finalize(first, freed.append, 1)
+    del first, second
+print(during, len(freed), file=sys.stderr)
+"""
+
+
+def test_start_up_runs_almost_no_collections_and_garbage_is_collected_after() -> None:
+    """The imports of one call keep what they make: Python's usual ~90 collections during them
+    find nothing. Once the client is ready, garbage in cycles is collected as usual."""
+    with serve() as api:
+        api.reply("GET", f"/api/v1/workspaces/agents/{AGENT_ID}", 200, agent())
+        completed = subprocess.run(
+            [sys.executable, "-c", GC_PROBE, "agents", "show", AGENT_ID, "-o", "json"],
+            capture_output=True,
+            text=True,
+            env=clean_env(AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN),
+            check=False,
+        )
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["id"] == AGENT_ID
+    during, freed = (int(n) for n in completed.stderr.splitlines()[-1].split())
+    assert during < 20
+    assert freed > 4000  # without a collection, none of the 5,000 would be

@@ -55,6 +55,7 @@ def serve(
     use it (a warning says so); for `--host 0.0.0.0` or `::` the URL printed is loopback's.
     """
     from aitasker_cli import render
+    from aitasker_cli.entry import start_up_over
     from aitasker_cli.sandbox.app import MAX_BODY_BYTES, SandboxApp
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
     from aitasker_cli.sandbox.server import SandboxServer
@@ -85,6 +86,7 @@ def serve(
             "so anyone who can reach it can use it."
         )
     render.message(f"Sandbox API with {count} agents on {server.url}; Ctrl-C stops it.")
+    start_up_over()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

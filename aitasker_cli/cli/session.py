@@ -31,6 +31,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
     """
     from aitasker_cli import render
     from aitasker_cli.client import ApiClient
+    from aitasker_cli.entry import start_up_over
 
     settings = common.settings(creating_profile=token is not None)
     output = render.output_options(settings.output, common.fields, no_color=common.no_color)
@@ -47,6 +48,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
         log=render.debug if settings.debug else None,
         app=sandbox_app() if settings.sandbox else None,
     )
+    start_up_over()  # what a command imports is loaded by now
     try:
         yield Session(settings, output, client)
     finally:

@@ -8,6 +8,7 @@ import json
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -120,6 +121,37 @@ def test_stops_cleanly(stop: signal.Signals) -> None:
 
     assert process.returncode == 0
     assert "Sandbox stopped." in err and "Traceback" not in err
+
+
+GC_PROBE = """
+import atexit, gc, json, os, sys
+usual = gc.get_threshold()
+atexit.register(lambda: os.write(2, json.dumps([usual, gc.get_threshold()]).encode() + b"\\n"))
+from aitasker_cli.entry import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_running_server_collects_garbage_as_usual() -> None:
+    """Start-up puts Python's collections off (aitasker_cli/entry.py); a server runs for hours,
+    so once it serves, garbage in cycles is collected at Python's usual pace again."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", GC_PROBE, "sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    assert fetch_json(url, "/health") == (200, {"status": "ok"})
+
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+
+    assert process.returncode == 0, err
+    usual, serving = json.loads(err.splitlines()[-1])
+    assert serving == usual
 
 
 @dataclass
