@@ -103,10 +103,11 @@ def test_port_in_use_is_a_usage_error() -> None:
     assert "--port 0" in completed.stderr
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_stops_cleanly(stop: signal.Signals) -> None:
+def served_and_stopped(command: list[str], stop: signal.Signals) -> tuple[int, str]:
+    """COMMAND, a sandbox server on port 0, checked to answer, then sent STOP; its exit code
+    and what it wrote on stderr."""
     process = subprocess.Popen(
-        [installed_script(), "sandbox", "serve", "--port", "0"],
+        [*command, "sandbox", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -118,8 +119,14 @@ def test_stops_cleanly(stop: signal.Signals) -> None:
 
     process.send_signal(stop)
     _out, err = process.communicate(timeout=30)
+    return process.returncode, err
 
-    assert process.returncode == 0
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_stops_cleanly(stop: signal.Signals) -> None:
+    code, err = served_and_stopped([installed_script()], stop)
+
+    assert code == 0
     assert "Sandbox stopped." in err and "Traceback" not in err
 
 
@@ -135,21 +142,9 @@ main(sys.argv[1:])
 def test_a_running_server_collects_garbage_as_usual() -> None:
     """Start-up puts Python's collections off (aitasker_cli/entry.py); a server runs for hours,
     so once it serves, garbage in cycles is collected at Python's usual pace again."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", GC_PROBE, "sandbox", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(),
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    assert fetch_json(url, "/health") == (200, {"status": "ok"})
+    code, err = served_and_stopped([sys.executable, "-c", GC_PROBE], signal.SIGINT)
 
-    process.send_signal(signal.SIGINT)
-    _out, err = process.communicate(timeout=30)
-
-    assert process.returncode == 0, err
+    assert code == 0, err
     usual, serving = json.loads(err.splitlines()[-1])
     assert serving == usual
 
