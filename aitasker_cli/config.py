@@ -340,22 +340,21 @@ def _check_host(host: str) -> None:
             f"'{host}' in the API URL is not a valid host name",
             hint="A host name is made of letters, digits and hyphens, separated by dots.",
         )
-    if any(label[:4].lower() == "xn--" for label in labels) and not _decodes_as_idna(labels):
+    if host.lower().startswith("xn--") and not _decodes_as_idna(host.lower()):
         raise UsageError(
             f"'{host}' in the API URL is not a valid internationalised host name "
-            "(an xn-- part of it decodes to no valid name)",
+            "(it does not decode to a valid Unicode name)",
             hint="Copy the host's xn-- form from a tool that converts it, or type it in ASCII.",
         )
 
 
-def _decodes_as_idna(labels: list[str]) -> bool:
-    """Whether each xn-- label is a valid internationalised name, as the HTTP client requires."""
-    import idna  # the HTTP client's own IDNA library; loaded only for an xn-- name
+def _decodes_as_idna(host: str) -> bool:
+    """Whether HOST decodes as IDNA: the HTTP client decodes, whole, a host that starts with
+    xn-- when it builds a request, and fails on one that does not."""
+    import idna  # the HTTP client's own IDNA library; loaded only for such a host
 
     try:
-        for label in labels:
-            if label[:4].lower() == "xn--":
-                idna.decode(label.lower())
+        idna.decode(host)
     except (idna.IDNAError, UnicodeError, ValueError):
         return False
     return True

@@ -218,7 +218,8 @@ def test_credentials_in_the_api_url_are_refused_and_never_echoed(
         "https://api.aitasker.co\\.evil.example",
         "https://" + "a" * 64 + ".example",
         "https://xn--bcher-kvaxn--bcher-kva",  # an xn-- name that is no valid Unicode name
-        "https://api.xn--a.example",
+        "https://xn--bcher-kva.my_host.example",  # decoded whole, '_' is not allowed
+        "https://XN--bcher-kva.ab--cd.example",
     ],
 )
 def test_unusable_api_urls_exit_2_with_one_line(run: Any, logged_in: str, url: str) -> None:
@@ -237,6 +238,10 @@ def test_unusable_api_urls_exit_2_with_one_line(run: Any, logged_in: str, url: s
     [
         ("https://xn--bcher-kva.example", "https://xn--bcher-kva.example"),
         ("https://API.XN--BCHER-KVA.example", "https://API.XN--BCHER-KVA.example"),
+        ("https://xn--bcher-kva.example.", "https://xn--bcher-kva.example."),
+        # Only a host that starts with xn-- is decoded by the HTTP client; this one (a real
+        # name whose parent is an emoji domain, invalid in IDNA 2008) it sends to as it is.
+        ("https://www.xn--ls8h.la", "https://www.xn--ls8h.la"),
     ],
 )
 def test_an_internationalised_name_in_its_xn_form_is_kept(url: str, expected: str) -> None:

@@ -3,10 +3,12 @@ TAB load nothing beyond the standard library and aitasker_cli's own light module
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -301,3 +303,14 @@ def test_start_up_runs_almost_no_collections_and_garbage_is_collected_after() ->
 
     assert during < 20
     assert freed > 4000  # without a collection, none of the 5,000 would be
+
+
+def test_a_command_run_inside_another_program_leaves_its_collector_alone(run: Any) -> None:
+    """Only the `aitasker` process's own start-up is tuned: the CLI run in-process (as these
+    tests do) neither freezes the host's objects nor changes its thresholds."""
+    frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
+
+    listed = run("--sandbox", "agents", "list", "-o", "id")
+
+    assert listed.exit_code == 0, listed.stderr
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen, thresholds)

@@ -113,12 +113,16 @@ def served_and_stopped(command: list[str], stop: signal.Signals) -> tuple[int, s
         text=True,
         env=clean_env(),
     )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    assert fetch_json(url, "/health") == (200, {"status": "ok"})
-
-    process.send_signal(stop)
-    _out, err = process.communicate(timeout=30)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert fetch_json(url, "/health") == (200, {"status": "ok"})
+        process.send_signal(stop)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     return process.returncode, err
 
 
@@ -131,11 +135,21 @@ def test_stops_cleanly(stop: signal.Signals) -> None:
 
 
 GC_PROBE = """
-import atexit, gc, json, os, sys
-usual = gc.get_threshold()
-atexit.register(lambda: os.write(2, json.dumps([usual, gc.get_threshold()]).encode() + b"\\n"))
+import gc, json, sys
+from aitasker_cli.sandbox.server import SandboxServer
+usual, serving = gc.get_threshold(), []
+serve_forever = SandboxServer.serve_forever
+
+def noting_the_threshold(server, *args, **kwargs):
+    serving.append(gc.get_threshold())
+    return serve_forever(server, *args, **kwargs)
+
+SandboxServer.serve_forever = noting_the_threshold
 from aitasker_cli.entry import main
-main(sys.argv[1:])
+try:
+    main(sys.argv[1:])
+finally:
+    print(json.dumps([usual, serving]), file=sys.stderr)
 """
 
 
@@ -146,7 +160,7 @@ def test_a_running_server_collects_garbage_as_usual() -> None:
 
     assert code == 0, err
     usual, serving = json.loads(err.splitlines()[-1])
-    assert serving == usual
+    assert serving == [usual]  # as it began to serve
 
 
 @dataclass
