@@ -47,7 +47,7 @@ def start_up_over() -> None:
     of a listing, the sandbox server), so that garbage in cycles never piles up; what start-up
     made lives to the end, so it is frozen: no collection scans it."""
     if gc.get_threshold()[0] != START_UP_GC_THRESHOLD:
-        return  # not started by main() (a test runs the CLI in its own process), or done
+        return  # not started by main() (the CLI run inside a test's process), or done already
     gc.freeze()
     gc.set_threshold(*_USUAL_GC_THRESHOLDS)
 
