@@ -109,7 +109,7 @@ def look_up(
     pages = 0
     try:
         for status in statuses if statuses is not None else [None]:
-            if len(missing) <= 1:
+            if pages + 1 >= len(missing):  # the next page costs as much as the GETs left
                 break
             for page in client.agent_pages(status=status):
                 pages += 1
@@ -118,7 +118,7 @@ def look_up(
                     if agent_id in missing:
                         missing.discard(agent_id)
                         found(agent_id, agent)
-                if pages + 1 >= len(missing):  # the next page costs as much as the GETs left
+                if pages + 1 >= len(missing):
                     break
     except AitaskerError:
         pass  # the listing is only a shortcut: each agent is fetched on its own instead

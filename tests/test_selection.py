@@ -60,6 +60,19 @@ def test_only_the_statuses_asked_for_are_listed_and_the_rest_are_fetched() -> No
     assert (sorted(listed), left) == ([uuid_n(n) for n in (1, 2, 4, 5)], [uuid_n(3)])
 
 
+def test_no_further_status_is_listed_once_a_page_costs_more_than_the_gets_left() -> None:
+    """Undo may list two statuses; the page budget spans both, not each on its own."""
+    client = Pages(
+        [[fake_agent(1, status="active")], [fake_agent(2, status="active")]]
+        + [[fake_agent(n, status="paused")] for n in (3, 4)]
+    )
+
+    listed, left = run(client, [uuid_n(n) for n in range(1, 5)], statuses=["active", "paused"])
+
+    assert client.statuses == ["active"]
+    assert (listed, left) == ([uuid_n(1), uuid_n(2)], [uuid_n(3), uuid_n(4)])
+
+
 def test_a_server_ignoring_the_status_filter_still_gives_each_agent_its_own_status() -> None:
     agents = [fake_agent(n, status="paused" if n == 3 else "active") for n in range(1, 9)]
     client = Pages([agents], ignores_filter=True)
