@@ -1,16 +1,18 @@
 """What a person types for an agent or a workspace: a full ID, a unique ID prefix, or a name.
 
 Like gh, which takes a number or a name: `aitasker agents pause 1888df20` or
-`aitasker agents pause "Maya Sales"`. A full UUID costs no request. A prefix of 4 or more hex
-characters is looked up in the IDs recent listings showed (the completion cache), and a match
-there is confirmed with one GET; otherwise, and for names, the API's listing is read, one
-request a page. `--stdin` never comes here: scripts give full IDs.
+`aitasker agents pause "Maya Sales"`. A full UUID costs no request and is never ambiguous.
+Anything else is looked up in the API's whole listing, one request a page: a prefix must be
+unique in it, and a name must be equal as typed (after Unicode NFC, never stripped). Recent
+listings (the completion cache) are not trusted for this: they may be partial, old, or of
+another API URL or profile. `--stdin` never comes here: scripts give full IDs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from aitasker_cli.errors import NotFoundError, UsageError
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 SHORTEST_PREFIX = 4
 SHOWN_MATCHES = 10
+SUGGESTED = 5
 _PREFIX = r"[0-9a-fA-F][0-9a-fA-F-]*"
 NAME_FIELD = {"agent": "display_name", "workspace": "name"}
 
@@ -36,26 +39,27 @@ class Resolver:
         """Items the resolver had to GET, by ID: a caller needs not fetch them again."""
 
     def id_of(self, typed: str) -> str:
-        """The one ID `typed` stands for; exit 2 when it is several or nothing, 3 when none."""
-        text = typed.strip()
-        if not text:
+        """The one ID `typed` stands for; exit 2 when it is empty or several, 3 when none."""
+        if not typed.strip():
             raise UsageError(f"an empty {self._noun} ID was given")
-        if re.fullmatch(UUID, text):
-            return text.lower()
-        prefix = _hex_prefix(text)
-        if prefix is not None:
-            cached = self._cached(prefix)
-            if len(cached) == 1 and self._exists(cached[0]):
-                return cached[0]
-            by_prefix = [(i, n) for i, n in self._listing() if i.startswith(prefix)]
-            if by_prefix:
-                return self._one(typed, by_prefix)
-        by_name = [(i, n) for i, n in self._listing() if n == text]
-        if by_name:
-            return self._one(typed, by_name)
+        # Whitespace around a full ID is dropped, as everywhere an ID is read (routes.parse_id).
+        if re.fullmatch(UUID, typed.strip()):
+            return typed.strip().lower()
+        prefix = _hex_prefix(typed)
+        name = unicodedata.normalize("NFC", typed)
+        # Hex is both a prefix and a possible name: an agent named `dead` and one with the ID
+        # dead0000-… are two matches, never one chosen over the other.
+        matches = [
+            (item_id, item_name)
+            for item_id, item_name in self._listing()
+            if item_name == name or (prefix is not None and item_id.startswith(prefix))
+        ]
+        if matches:
+            return self._one(typed, matches)
         raise NotFoundError(
             f"no {self._noun} has the ID or name {_shown(typed)}",
-            hint=f"List them with 'aitasker {self._noun}s list'; an ID prefix needs "
+            hint=self._suggestion(typed)
+            or f"List them with 'aitasker {self._noun}s list'; an ID prefix needs "
             f"{SHORTEST_PREFIX} or more characters.",
         )
 
@@ -69,22 +73,21 @@ class Resolver:
             hint="Give more of the ID, or the full ID.",
         )
 
-    def _cached(self, prefix: str) -> list[str]:
-        from aitasker_cli import cache
+    def _suggestion(self, typed: str) -> str | None:
+        """ "Did you mean" with the items whose names are close to `typed`; None if none are."""
+        from aitasker_cli.suggest import close_matches
 
-        return [i for i, _name in cache.candidates(f"{self._noun}s", prefix)]
-
-    def _exists(self, item_id: str) -> bool:
-        get: Callable[[str], Any] = (
-            self._client.get_agent if self._noun == "agent" else self._client.get_workspace
-        )
-        try:
-            self.fetched[item_id] = get(item_id)
-        except NotFoundError:
-            return False
-        return True
+        listing = self._listing()
+        close = close_matches(typed, (n for _i, n in listing), limit=SUGGESTED)
+        rank = {name: place for place, name in enumerate(close)}
+        chosen = sorted((item for item in listing if item[1] in rank), key=lambda i: rank[i[1]])
+        if not chosen:
+            return None
+        # repr shows what tells close names apart: a trailing space, a newline.
+        return f"Did you mean {'; '.join(f'{i[:8]} {_shown(n)}' for i, n in chosen[:SUGGESTED])}?"
 
     def _listing(self) -> list[tuple[str, str]]:
+        """(ID, name in NFC) of every item, from every page of the API's listing."""
         if self._listed is None:
             items: Iterable[Any] = (
                 self._client.list_agents(status=None, limit=None)
@@ -92,12 +95,15 @@ class Resolver:
                 else self._client.list_workspaces(status=None, limit=None)
             )
             field = NAME_FIELD[self._noun]
-            self._listed = [(str(item.id), str(item.raw.get(field) or "")) for item in items]
+            self._listed = [
+                (str(item.id), unicodedata.normalize("NFC", str(item.raw.get(field) or "")))
+                for item in items
+            ]
         return self._listed
 
 
 def _hex_prefix(text: str) -> str | None:
-    """`text` as an ID prefix (lower case), if it is one: hex digits and dashes, 4+ digits."""
+    """`text` as an ID prefix (lower case), if all of it is one: hex and dashes, 4+ digits."""
     if not re.fullmatch(_PREFIX, text):
         return None
     if sum(char != "-" for char in text) < SHORTEST_PREFIX:
