@@ -55,7 +55,11 @@ def unknown(value: str | None, statuses: type[Status], noun: str) -> str | None:
     """A warning for a value outside the known ones (it is still sent: the API may know it)."""
     if value is None or value in names(statuses):
         return None
+    from aitasker_cli.suggest import close_matches
+
+    close = close_matches(value, names(statuses))
+    guess = f"did you mean {' or '.join(repr(name) for name in close)}? It is " if close else ""
     return (
         f"'{value}' is not a known {noun} status (known: {', '.join(names(statuses))}); "
-        "sent to the API as given."
+        f"{guess}sent to the API as given."
     )

@@ -780,6 +780,7 @@ def test_an_unknown_status_is_sent_with_a_warning_naming_the_known_ones(
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("Warning: 'pasued' is not a known agent status")
     assert "active, paused, cancelled" in result.stderr
+    assert "did you mean 'paused'?" in result.stderr
 
 
 def test_a_known_status_gets_no_warning(run: Any, api: respx.MockRouter, logged_in: str) -> None:

@@ -169,3 +169,14 @@ def test_a_cut_task_list_says_so_on_a_terminal(
 
     assert result.stdout == f"{uuid_n(0)}\n"
     assert result.stderr == "Showing 1 task; more exist: use --all or --limit N\n"
+
+
+def test_an_unknown_status_close_to_a_known_one_gets_did_you_mean(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    api.get("/api/v1/workspaces").mock(return_value=httpx.Response(200, json=[]))
+
+    result = run("workspaces", "list", "--status", "Archvied", "-o", "id")
+
+    assert result.exit_code == 0
+    assert "did you mean 'archived'?" in result.stderr
