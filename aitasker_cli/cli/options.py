@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
+from typer._click.exceptions import UsageError as ClickUsageError
+from typer._click.types import IntRange
 
 from aitasker_cli.errors import UsageError
 from aitasker_cli.output.formats import OutputFormat
@@ -130,9 +132,31 @@ DebugOpt = Annotated[
 ]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
 
+
+class WholeNumber(IntRange):
+    """Click's IntRange (so help shows the range as before), with errors in plain words."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        """The number, or a usage error that names the option and says what it takes."""
+        option = param.opts[0] if param is not None and param.opts else "value"
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ClickUsageError(f"{option}: {value!r} is not a whole number.", ctx) from None
+        if self.min is not None and number < self.min:
+            raise ClickUsageError(f"{option}: {number} is less than {self.min}.", ctx)
+        return super().convert(number, param, ctx)
+
+
 LimitOpt = Annotated[
     int | None,
-    typer.Option("--limit", "-L", min=1, metavar="N", help="At most N items [default: 50]."),
+    typer.Option(
+        "--limit",
+        "-L",
+        click_type=WholeNumber(min=1),
+        metavar="N",
+        help="At most N items [default: 50].",
+    ),
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every item, following all pages.")]
 

@@ -789,3 +789,21 @@ def test_a_known_status_gets_no_warning(run: Any, api: respx.MockRouter, logged_
     result = run("agents", "list", "--status", "paused", "-o", "id")
 
     assert (result.exit_code, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("abc", "--limit: 'abc' is not a whole number."),
+        ("1.5", "--limit: '1.5' is not a whole number."),
+        ("0", "--limit: 0 is less than 1."),
+    ],
+)
+def test_a_limit_that_is_not_a_whole_number_says_so(
+    run: Any, api: respx.MockRouter, logged_in: str, given: str, said: str
+) -> None:
+    result = run("agents", "list", "-L", given)
+
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert not api.calls
