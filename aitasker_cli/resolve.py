@@ -36,7 +36,8 @@ class Resolver:
         self._noun = noun
         self._listed: list[tuple[str, str]] | None = None
         self.fetched: dict[str, Any] = {}
-        """Items the resolver had to GET, by ID: a caller needs not fetch them again."""
+        """Whole items the resolver fetched, by ID, for callers to reuse. Resolving reads only
+        the listing, whose items may be shorter than a GET's, so it stays empty."""
 
     def id_of(self, typed: str) -> str:
         """The one ID `typed` stands for; exit 2 when it is empty or several, 3 when none."""
