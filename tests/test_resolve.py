@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from tests.conftest import agent, uuid_n, workspace
+from tests.conftest import TOKEN, agent, uuid_n, workspace
+from tests.loopback import serve
+from tests.processes import aitasker, clean_env
 
 AGENTS = "/api/v1/workspaces/agents"
 FLEET = [
@@ -285,3 +288,20 @@ def test_a_workspace_prefix_that_is_also_a_name_is_exit_2(
 
     assert result.exit_code == 2
     assert "matches 2 workspaces" in result.stderr
+
+
+def test_the_installed_script_over_http_takes_names_as_typed(tmp_path: Path) -> None:
+    fleet = [agent(id=uuid_n(1), display_name="Maya"), agent(id=uuid_n(2), display_name="Maya ")]
+    with serve() as api:
+        api.routes[("GET", AGENTS)] = lambda query: (200, fleet[int(query["offset"][0]) :])
+        api.reply("GET", f"{AGENTS}/{uuid_n(2)}", 200, fleet[1])
+        env = clean_env(
+            AITASKER_CONFIG_DIR=str(tmp_path), AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN
+        )
+
+        exact = aitasker("agents", "show", "Maya ", "-o", "id", env=env)
+        close = aitasker("agents", "show", "MAYA", "-o", "id", env=env)
+
+    assert (exact.returncode, exact.stdout) == (0, f"{uuid_n(2)}\n"), exact.stderr
+    assert close.returncode == 3
+    assert "Did you mean 00000000 'Maya'; 00000000 'Maya '?" in close.stderr
