@@ -15,6 +15,7 @@ import select
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -500,3 +501,46 @@ def with_listing(behaviour: Behaviour, count: int = 20) -> Behaviour:
             behaviour(exchange)
 
     return respond
+
+
+# --- compressed bodies -----------------------------------------------------------------------
+
+BOMB_SIZE = 64 * 1024 * 1024
+"""What a bomb's body inflates to: four times the default body cap, so only a cap that counts
+decoded bytes as they are made keeps a client's memory flat."""
+
+
+def gzipped(data: bytes | Iterator[bytes]) -> bytes:
+    """`data` (or the pieces it yields) in gzip, compressed as it comes."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    pieces = [squeeze.compress(piece) for piece in ([data] if isinstance(data, bytes) else data)]
+    return b"".join([*pieces, squeeze.flush()])
+
+
+def zeros(size: int, step: int = 1024 * 1024) -> Iterator[bytes]:
+    """`size` zero bytes, a `step` at a time."""
+    for offset in range(0, size, step):
+        yield bytes(min(step, size - offset))
+
+
+def gzip_bomb(layers: int = 1, size: int = BOMB_SIZE) -> Behaviour:
+    """Every answer is `size` zero bytes gzipped `layers` times (`Content-Encoding: gzip, gzip`)."""
+    # Built once, a MiB at a time, so the server never holds the plain body: about 64 KiB
+    # for one layer of the default size, a few hundred bytes for two.
+    body = gzipped(zeros(size))
+    for _ in range(layers - 1):
+        body = gzipped(body)
+    encoding = [("Content-Encoding", ", ".join(["gzip"] * layers))]
+    return lambda exchange: exchange.answer(200, body, encoding)
+
+
+def gzipped_agent(**overrides: Any) -> Behaviour:
+    """GET one agent answers that agent (with `overrides`) as JSON gzipped once."""
+
+    def show(exchange: Exchange) -> None:
+        match = ONE_AGENT.fullmatch(exchange.request.path)
+        body = json.dumps(agent(id=match["id"] if match else uuid_n(1), **overrides)).encode()
+        exchange.answer(200, gzipped(body), [("Content-Encoding", "gzip")])
+
+    return routes({("GET", ONE_AGENT): show})
+

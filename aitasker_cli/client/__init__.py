@@ -33,6 +33,7 @@ from aitasker_cli.client.responses import (
     MAX_BODY_BYTES,
     M,
     Reply,
+    body_cap,
     decode,
     parse_model,
     read_capped,
@@ -41,7 +42,7 @@ from aitasker_cli.client.responses import (
     shape_error,
 )
 from aitasker_cli.client.throttle import Throttle
-from aitasker_cli.client.transport import DEADLINE, make_transport
+from aitasker_cli.client.transport import DEADLINE, describe_transport_error, make_transport
 from aitasker_cli.config import Settings
 from aitasker_cli.errors import NotFoundError, RejectedError, UnavailableError
 from aitasker_cli.models import HiredAgent, Workspace, WorkspaceDetail, WorkspaceTask
@@ -94,6 +95,7 @@ class ApiClient:
             httpx.WSGITransport(app=app) if app is not None else make_transport(settings)
         )
         self._base_url = settings.api_url.rstrip("/")
+        self._max_body = body_cap()
         self._timeouts = httpx.Timeout(
             settings.timeout, connect=min(settings.timeout, 10.0)
         ).as_dict()
@@ -298,7 +300,7 @@ class ApiClient:
                 reply = self._attempt(request, retrying=attempt < self._settings.retries)
             except httpx.TransportError as exc:
                 self._check_outer_deadline()
-                reason = _describe_transport_error(exc)
+                reason = describe_transport_error(exc)
                 self._trace(f"{method} {request.url} failed after {_ms(started)}: {reason}")
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
                 if attempt == self._settings.retries or not (idempotent or unsent):
@@ -348,7 +350,7 @@ class ApiClient:
             try:
                 if retrying and response.status_code in RETRY_STATUSES:
                     return Reply(response, b"")
-                return Reply(response, read_capped(response))
+                return Reply(response, read_capped(response, self._max_body))
             finally:
                 response.close()
         finally:
@@ -419,12 +421,6 @@ def _backoff(attempt: int) -> float:
     """Exponential backoff with jitter, so parallel clients do not retry in step."""
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0**attempt)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
-
-
-def _describe_transport_error(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "the request timed out"
-    return str(exc) or type(exc).__name__
 
 
 def _ms(started: float) -> str:

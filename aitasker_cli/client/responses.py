@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple, TypeVar
 
@@ -17,10 +20,15 @@ from aitasker_cli.models import ApiModel
 MESSAGE_LIMIT = 64 * 1024
 """How much of a server's error message is kept; render shows less, after redacting it."""
 MAX_BODY_BYTES = 16 * 1024 * 1024
-"""The largest response body read (after decompression); a larger one is exit 7."""
+"""The largest response body read (after decompression), a larger one being exit 7; the
+environment variable AITASKER_MAX_BODY_BYTES may lower it (see body_cap), never raise it."""
+MAX_BODY_VARIABLE = "AITASKER_MAX_BODY_BYTES"
 MAX_JSON_DEPTH = 64
 """No documented response nests deeper; a deeper one is refused before anything recurses."""
 RETRY_AFTER_CAP_SECONDS = 60.0
+INFLATE_STEP = 256 * 1024
+"""The most one decompression call makes: zlib briefly holds its output twice, so steps the
+size of the cap would double the memory a refused body costs."""
 
 M = TypeVar("M", bound=ApiModel)
 
@@ -206,19 +214,119 @@ def retry_after(response: httpx.Response) -> float | None:
     return min(max(seconds, 0.0), RETRY_AFTER_CAP_SECONDS)
 
 
-def read_capped(response: httpx.Response) -> bytes:
-    """The (decoded) body, or exit 7 once it passes MAX_BODY_BYTES: memory stays bounded."""
+def body_cap(environ: Mapping[str, str] = os.environ) -> int:
+    """The body cap: AITASKER_MAX_BODY_BYTES bytes if that is below MAX_BODY_BYTES, else it."""
+    # The variable lets tests reach the cap cheaply. A larger, zero or malformed value is
+    # ignored, so no environment can make the CLI read more than MAX_BODY_BYTES.
+    value = environ.get(MAX_BODY_VARIABLE, "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        return MAX_BODY_BYTES
+    return min(int(value), MAX_BODY_BYTES) or MAX_BODY_BYTES
+
+
+def read_capped(response: httpx.Response, cap: int = MAX_BODY_BYTES) -> bytes:
+    """The decoded body, or exit 7 once it passes `cap` bytes: memory stays bounded."""
+    # The raw bytes are decoded here, not by httpx: its decoders inflate each network chunk
+    # whole, so a few kilobytes of gzip could become gigabytes before any cap saw them. Here
+    # no decoding step makes more than what is left of the cap (plus one byte, to notice).
+    decoder: _Decoder | None = None
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise UnavailableError(
-                f"the API's response is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB, "
-                "the most aitasker reads",
-                hint="Ask for smaller pages with --limit, or check --api-url.",
-                status=response.status_code,
-                request_id=request_id(response),
-            )
-        chunks.append(chunk)
+    for raw in response.iter_raw():
+        if not raw:
+            continue
+        if decoder is None:  # chosen at the first byte: an empty body needs no decoding
+            decoder = _decoder_for(response)
+        for piece in decoder.decode(raw, cap - size + 1):
+            size += len(piece)
+            if size > cap:
+                raise _too_large(response, cap)
+            chunks.append(piece)
     return b"".join(chunks)
+
+
+def _too_large(response: httpx.Response, cap: int) -> UnavailableError:
+    mib = 1024 * 1024
+    limit = f"{cap // mib} MiB" if cap % mib == 0 else f"{cap:,} bytes"
+    return UnavailableError(
+        f"the API's response is larger than {limit}, the most aitasker reads",
+        hint="Ask for smaller pages with --limit, or check --api-url.",
+        status=response.status_code,
+        request_id=request_id(response),
+    )
+
+
+class _Decoder:
+    """Identity: the raw bytes as they come."""
+
+    def decode(self, data: bytes, room: int) -> Iterator[bytes]:
+        """`data` decoded, in pieces that stop once they add up to `room` bytes."""
+        yield data[:room]
+
+
+class _Inflater(_Decoder):
+    """gzip or deflate, inflated in steps that never pass the room left."""
+
+    def __init__(self, wbits: int, *, fallback: int | None = None) -> None:
+        self._inflate = zlib.decompressobj(wbits)
+        # deflate is meant to be zlib-wrapped, but servers send it raw too (as httpx allows).
+        self._fallback = fallback
+
+    def decode(self, data: bytes, room: int) -> Iterator[bytes]:
+        pending = data
+        # Past the end of the stream, bytes are dropped (as httpx does) rather than kept.
+        while room > 0 and not self._inflate.eof:
+            try:
+                piece = self._inflate.decompress(pending, min(room, INFLATE_STEP))
+            except zlib.error as exc:
+                if self._fallback is None:
+                    raise _undecodable(str(exc)) from None
+                self._inflate = zlib.decompressobj(self._fallback)
+                self._fallback = None
+                continue
+            self._fallback = None
+            pending = self._inflate.unconsumed_tail
+            # With room for output, zlib stops short only at the end of its input or of the
+            # stream; a full piece may leave output inside zlib, so it is asked again.
+            if not piece:
+                return
+            room -= len(piece)
+            yield piece
+
+
+_ENCODINGS: dict[str, Callable[[], _Decoder]] = {
+    "gzip": lambda: _Inflater(zlib.MAX_WBITS | 16),
+    "x-gzip": lambda: _Inflater(zlib.MAX_WBITS | 16),  # RFC 9110 8.4.1.3: the same as gzip
+    "deflate": lambda: _Inflater(zlib.MAX_WBITS, fallback=-zlib.MAX_WBITS),
+}
+"""What we decode, and so what the client's Accept-Encoding may ask for (with identity)."""
+
+
+def _decoder_for(response: httpx.Response) -> _Decoder:
+    """The decoder for the response's Content-Encoding; exit 7 for any we cannot decode."""
+    # One layer at most: we never ask for more, and each layer multiplies what a few bytes
+    # may expand to.
+    codings = [
+        coding.strip().lower()
+        for coding in response.headers.get_list("content-encoding", split_commas=True)
+    ]
+    layers = [coding for coding in codings if coding not in ("", "identity")]
+    if not layers:
+        return _Decoder()
+    if len(layers) == 1 and layers[0] in _ENCODINGS:
+        return _ENCODINGS[layers[0]]()
+    named = ", ".join(layers)[:100]
+    why = "more than one content-coding layer" if len(layers) > 1 else "not gzip or deflate"
+    raise UnavailableError(
+        f"unsupported response encoding ({named}): {why}",
+        hint="aitasker reads gzip or deflate, one layer; check --api-url.",
+        status=response.status_code,
+        request_id=request_id(response),
+    )
+
+
+def _undecodable(reason: str) -> UnavailableError:
+    return UnavailableError(
+        f"the API's compressed response could not be decoded ({reason})",
+        hint="Check --api-url: it should point at the AITasker API.",
+    )

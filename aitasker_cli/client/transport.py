@@ -60,6 +60,13 @@ def proxy_for(host: str, netloc: str, https: bool) -> str | None:
     return proxies.get("https" if https else "http") or proxies.get("all")
 
 
+def describe_transport_error(exc: httpx.TransportError) -> str:
+    """What went wrong on the network, in a few words."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "the request timed out"
+    return str(exc) or type(exc).__name__
+
+
 class DeadlineBackend(httpcore.NetworkBackend):
     """httpcore's sockets, with every wait cut short at the current request's deadline.
 
