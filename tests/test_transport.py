@@ -60,6 +60,17 @@ def test_https_proxy_is_used_for_a_remote_api(proxy: list[str]) -> None:
     assert proxy == ["CONNECT api.example.test:443 HTTP/1.1"]
 
 
+def test_a_proxy_without_a_scheme_is_taken_as_http(proxy: list[str]) -> None:
+    """HTTPS_PROXY=host:port, as httpx and curl read it, not a usage error."""
+    proxy_address = proxy.pop(0).removeprefix("http://")
+    env = clean_env(AITASKER_TOKEN=TOKEN, HTTPS_PROXY=proxy_address, AITASKER_API_URL=REMOTE_API)
+
+    completed = aitasker("agents", "show", AGENT_ID, "--retries", "0", env=env)
+
+    assert completed.returncode == 7, completed.stderr  # the proxy's 502
+    assert proxy == ["CONNECT api.example.test:443 HTTP/1.1"]
+
+
 def test_no_proxy_is_honoured(proxy: list[str]) -> None:
     proxy_url = proxy.pop(0)
     env = clean_env(

@@ -57,7 +57,9 @@ def proxy_for(host: str, netloc: str, https: bool) -> str | None:
     proxies = urllib.request.getproxies_environment()
     if urllib.request.proxy_bypass_environment(netloc, proxies):  # type: ignore[attr-defined]
         return None
-    return proxies.get("https" if https else "http") or proxies.get("all")
+    proxy = proxies.get("https" if https else "http") or proxies.get("all")
+    # HTTPS_PROXY=host:port is common; httpx and curl take a proxy without a scheme as http.
+    return proxy if not proxy or "://" in proxy else f"http://{proxy}"
 
 
 def describe_transport_error(exc: httpx.TransportError) -> str:
