@@ -544,3 +544,72 @@ def gzipped_agent(**overrides: Any) -> Behaviour:
 
     return routes({("GET", ONE_AGENT): show})
 
+
+# --- APIs under path prefixes ----------------------------------------------------------------
+
+
+class Fleets:
+    """Independent in-memory agents APIs under path prefixes of one server (a Behaviour).
+
+    `Fleets({"/prod": agent_list(3), "/staging": agent_list(3)})` answers
+    `/prod/api/v1/workspaces/agents...` from the first fleet and `/staging/...` from the
+    second, so `--api-url http://127.0.0.1:PORT/prod` and `.../staging` are two APIs on one
+    port. A prefix may have several segments, or be "" (no prefix). Each fleet answers:
+
+    - GET `{prefix}/api/v1/workspaces/agents`, with `limit`, `offset` and `status` (repeatable);
+    - GET `{prefix}/api/v1/workspaces/agents/{id}` (404 if unknown);
+    - POST `.../{id}/pause` and `.../{id}/resume`: active <-> paused, idempotent, 409 for a
+      cancelled agent; each answers the agent as it is afterwards.
+
+    Anything else, or a path under no prefix, is 404. `agent(prefix, id)` reads a fleet.
+    """
+
+    def __init__(self, fleets: dict[str, list[dict[str, Any]]]) -> None:
+        self._fleets = {
+            prefix.rstrip("/"): {item["id"]: dict(item) for item in agents}
+            for prefix, agents in fleets.items()
+        }
+        self._lock = threading.Lock()  # connections are served by parallel threads
+
+    def agent(self, prefix: str, agent_id: str) -> dict[str, Any]:
+        """The agent as `prefix`'s fleet has it now (a copy)."""
+        with self._lock:
+            return dict(self._fleets[prefix.rstrip("/")][agent_id])
+
+    def __call__(self, exchange: Exchange) -> None:
+        path = exchange.request.path
+        # The longest prefix first, so "/prod" never takes "/prod/eu"'s requests.
+        for prefix in sorted(self._fleets, key=len, reverse=True):
+            if path.startswith(prefix + "/api/"):
+                with self._lock:
+                    status, body = self._answer(
+                        self._fleets[prefix], exchange.request, path[len(prefix) :]
+                    )
+                exchange.answer(status, body)
+                return
+        not_found(exchange)
+
+    @staticmethod
+    def _answer(fleet: dict[str, dict[str, Any]], request: Request, path: str) -> tuple[int, Any]:
+        if request.method == "GET" and path == AGENTS:
+            wanted = [s for value in request.query.get("status", []) for s in value.split(",")]
+            listed = [a for a in fleet.values() if not wanted or a["status"] in wanted]
+            offset = int(request.query.get("offset", ["0"])[0])
+            limit = int(request.query.get("limit", ["50"])[0])
+            return 200, listed[offset : offset + limit]
+        match = CHANGE_AGENT.fullmatch(path) or ONE_AGENT.fullmatch(path)
+        found = fleet.get(match["id"]) if match else None
+        verb = match.groupdict().get("verb") if match else None
+        if found is None or request.method != ("POST" if verb else "GET"):
+            return 404, {"detail": "Not Found"}
+        if verb is None:
+            return 200, found
+        if found["status"] == "cancelled":
+            return 409, {"detail": f"Cancelled agents cannot be {verb}d"}
+        status = "paused" if verb == "pause" else "active"
+        if found["status"] != status:
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            found.update(
+                status=status, updated_at=now, paused_at=now if status == "paused" else None
+            )
+        return 200, found

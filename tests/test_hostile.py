@@ -535,3 +535,36 @@ def test_durations_that_are_not_finite_are_refused(
     assert ran.code == 2, ran.stderr
     assert sent == 0  # refused before anything was sent
     assert_one_error(ran)
+
+
+# --- APIs under path prefixes, two on one port --------------------------------------------------
+
+
+def test_pause_under_a_path_prefix_changes_only_that_api(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    fleets = hostile.Fleets({"/prod": hostile.agent_list(3), "/staging": hostile.agent_list(3)})
+    target = uuid_n(2)
+    with hostile.serve(fleets) as server:
+        ran = run(
+            server,
+            environment,
+            tmp_path,
+            "agents",
+            "pause",
+            target,
+            "-o",
+            "json",
+            "--api-url",
+            f"{server.url}/prod",
+            timeout=15,
+        )
+        paths = {request.path for request in server.requests}
+
+    assert ran.code == 0, ran.stderr
+    assert json.loads(ran.stdout)["status"] == "paused"
+    assert fleets.agent("/prod", target)["status"] == "paused"
+    assert fleets.agent("/staging", target)["status"] == "active"
+    assert [fleets.agent("/prod", uuid_n(n))["status"] for n in (1, 3)] == ["active", "active"]
+    assert f"/prod/api/v1/workspaces/agents/{target}/pause" in paths
+    assert all(path.startswith("/prod/") for path in paths), paths
