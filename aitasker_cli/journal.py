@@ -1,62 +1,56 @@
-"""The journal of changes: one JSON line for each `agents pause|resume|undo` run that changed
-something, so that `aitasker history` can list them and `aitasker undo` can put agents back.
+"""The journal of changes: what each `agents pause|resume|undo` run did to each agent, so that
+`aitasker history` can list them and `aitasker undo` can put agents back.
 
 It is `journal.jsonl` in the state folder (`paths.state_dir()`), private to the user (folder
-0700, file 0600), oldest operation first. Writers append under an exclusive lock on
-`journal.lock` beside it (fcntl.flock; where there is no fcntl, they just append), and keep it
-to the newest KEEP_OPERATIONS operations and MAX_BYTES, the newest operation always kept even
-if it alone is larger. Readers take no lock: a trim swaps the whole file in at once.
+0700, file 0600), oldest first. A run writes ahead (`Run`): its header and each agent's intent
+before the change is sent, then the agent's outcome, so even a `kill -9` leaves a record of
+every change that may have been made; an intent with no outcome reads back as `interrupted`.
+The journal keeps the newest KEEP_OPERATIONS operations and MAX_BYTES, dropping the oldest
+whole operations, never part of one; the newest is kept whatever its size.
 
-The file may be old, edited or damaged, so reading keeps only lines that are records exactly
-as this module writes them and skips the rest silently. Only the fields of Operation and
-Item are ever written: never a token or anything else from the environment.
+The file may be old, edited or damaged, so reading keeps only records exactly as this module
+writes them (format 2, or format 1's one line per operation) and skips the rest silently.
+Nothing but the fields of Operation and Item is ever written: never a token.
 
 Standard library only.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import re
 import secrets
+import threading
 import time as _time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
-from aitasker_cli.atomic import replace_file
+from aitasker_cli import journal_file
 from aitasker_cli.cache import is_uuid
-from aitasker_cli.errors import LocalIOError, NotFoundError, UsageError
+from aitasker_cli.errors import LocalIOError
 from aitasker_cli.paths import state_dir
 from aitasker_cli.patterns import encodable
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: writers are not serialised there
-    fcntl = None  # type: ignore[assignment]
-
 OUTCOMES = ("changed", "unchanged", "skipped", "failed", "interrupted")
+PENDING = "pending"
+"""Written before an item's change is sent; read back as `interrupted` if nothing followed."""
 ACTIONS = ("pause", "resume", "undo")
 KEEP_OPERATIONS = 1000
 MAX_BYTES = 32 * 1024 * 1024
-"""The journal's size cap; the newest operation is always kept even if alone larger."""
-READ_SLACK = 1024 * 1024
-"""Reading looks at the last MAX_BYTES + READ_SLACK bytes of the file only: a journal this
-module trims is never larger, unless its newest operation alone is (an operation larger than
-that window is not listed)."""
+"""The journal's size cap; the newest operation is always kept even if alone larger.
+`AITASKER_JOURNAL_MAX_BYTES` may lower it (for tests)."""
 NAME_LENGTH = 200
 """Longer agent names are cut to this many characters, when written and when read."""
-STATUS_LENGTH = 64
+STATUS_LENGTH = 256
+"""Longer statuses are cut to this many characters; any other status is kept as sent."""
 PROFILE_LENGTH = 200
 HOST_LENGTH = 255
-PREFIX_LENGTH = 4
-SHORTEST_LINE = 240
-"""No operation is written shorter (one item, empty name: about 250 bytes)."""
-"""The fewest characters of an operation ID that `find` matches as a prefix."""
-LISTED = 10
-"""How many matching IDs an ambiguous prefix's error names."""
+URL_LENGTH = 2048
+SMALLEST_OPERATION = 200
+"""No operation is written shorter (a header alone is about this long)."""
+SYNC_SECONDS = 1.0
+"""A run flushes the journal to disk at its end and at least this often while it goes."""
 
 _issued: set[str] = set()
 """The IDs new_operation_id has given in this process."""
@@ -77,6 +71,8 @@ class Item(NamedTuple):
     """Its status after (None if unknown, e.g. interrupted or failed)."""
     outcome: str
     """One of OUTCOMES."""
+    sent: bool = True
+    """Whether its change may have been sent: False for an item interrupted before it was."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,12 +93,16 @@ class Operation(NamedTuple):
     """ISO 8601 UTC, to the second: 2026-11-29T11:20:05Z."""
     profile: str
     host: str
-    """The API host (api.aitasker.co), or 'sandbox'."""
+    """The API host (api.aitasker.co; sandbox.localhost for --sandbox)."""
     action: str
     """'pause', 'resume' or 'undo'."""
     items: tuple[Item, ...]
     undoes: str | None = None
     """For 'undo': the ID of the operation it undid."""
+    api_url: str | None = None
+    """The whole API base URL; None in records written before it was kept (host only)."""
+    origin: str = "terminal"
+    """Who ran it: terminal, mcp or action."""
 
     @property
     def changed(self) -> int:
@@ -126,15 +126,19 @@ class Operation(NamedTuple):
             "total": len(self.items),
             "profile": self.profile,
             "host": self.host,
+            "api_url": self.api_url,
+            "origin": self.origin,
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, in the order the journal and `history --json` show the fields."""
+        """JSON-ready, in the order `history -o json` shows the fields."""
         return {
             "id": self.id,
             "time": self.time,
             "profile": self.profile,
             "host": self.host,
+            "api_url": self.api_url,
+            "origin": self.origin,
             "action": self.action,
             "undoes": self.undoes,
             "changed": self.changed,
@@ -142,14 +146,33 @@ class Operation(NamedTuple):
             "items": [item.as_dict() for item in self.items],
         }
 
+    def acted_on(self, profile: str, api_url: str) -> bool:
+        """Whether it was made with this profile on this API (a record that kept only the host
+        matches an API URL without a path on that host)."""
+        if profile != self.profile:
+            return False
+        if self.api_url is None:
+            wanted = urlsplit(api_url)
+            return wanted.path.strip("/") == "" and wanted.netloc.lower() == self.host
+        return same_api(self.api_url, api_url)
+
+
+def same_api(one: str, other: str) -> bool:
+    """Whether two API base URLs name the same API (scheme, host and port, path)."""
+    first, second = urlsplit(one), urlsplit(other)
+    return (first.scheme.lower(), first.netloc.lower(), first.path.rstrip("/")) == (
+        second.scheme.lower(),
+        second.netloc.lower(),
+        second.path.rstrip("/"),
+    )
+
 
 def new_operation_id() -> str:
     """UTC time to the second and 6 random hex digits: `20261129T112005-3f9a2c`.
 
     IDs sort by time, read as a time, and two processes starting in the same second still get
-    different ones (the random part comes from the OS's entropy, not a seeded generator: two
-    operations in the same second share an ID about once in 16 million). One process never
-    gets the same ID twice.
+    different ones (the random part comes from the OS's entropy). One process never gets the
+    same ID twice.
     """
     while True:
         operation_id = f"{_time.strftime('%Y%m%dT%H%M%S', _time.gmtime())}-{secrets.token_hex(3)}"
@@ -162,241 +185,202 @@ def journal_path() -> Path:
     return state_dir() / "journal.jsonl"
 
 
-def record(operation: Operation) -> None:
-    """Append `operation` to the journal, then trim the journal if it has grown too long.
+def max_bytes() -> int:
+    """MAX_BYTES, or less if AITASKER_JOURNAL_MAX_BYTES asks for less."""
+    wanted = os.environ.get("AITASKER_JOURNAL_MAX_BYTES", "")
+    return min(MAX_BYTES, int(wanted)) if wanted.isdigit() and int(wanted) > 0 else MAX_BYTES
 
-    LocalIOError (exit 10) if the journal cannot be written, never a bare OSError; ValueError
-    if `operation` is not one the journal can hold (an ID not from new_operation_id, an item
-    ID that is not a UUID, an unknown outcome...): a bug in the caller. Names are cut to
-    NAME_LENGTH characters, and text that is not valid Unicode in them is replaced.
+
+class Run:
+    """The journal of one run as it happens: its header with the first item written, each
+    agent's intent before its change is sent, and each outcome. Thread-safe.
+
+    A journal that cannot be written never stops the run: the first failure is kept in
+    `problem`, and nothing more is written.
     """
-    problem = _operation_problem(operation)
+
+    def __init__(
+        self,
+        *,
+        profile: str,
+        api_url: str,
+        action: str,
+        undoes: str | None = None,
+        origin: str = "terminal",
+    ) -> None:
+        self.id = new_operation_id()
+        self._header = Operation(
+            id=self.id,
+            time=_time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime()),
+            profile=profile,
+            host=urlsplit(api_url).netloc.lower(),
+            action=action,
+            items=(),
+            undoes=undoes,
+            api_url=api_url,
+            origin=origin,
+        )
+        self._lock = threading.Lock()
+        self._started = False
+        self._synced = _time.monotonic()
+        self.problem: str | None = None
+        """Why the journal could not be written (then this run cannot be undone from it)."""
+        self.changed = 0
+        self._interrupted = 0
+        self._open: set[str] = set()
+        """Agents whose change was sent with no outcome known yet."""
+
+    def intend(self, agent_id: str, name: str, before: str | None) -> None:
+        """Before a change is sent to `agent_id`: the change may be made from now on."""
+        self._write(Item(agent_id, name, before, None, PENDING))
+
+    def note(self, item: Item) -> None:
+        """An item's outcome."""
+        self._write(item)
+
+    def close(self) -> None:
+        """At the end of the run: flush to disk and trim the journal."""
+        with self._lock:
+            if not self._started or self.problem:
+                return
+            path = journal_path()
+            try:
+                with journal_file.locked(path.with_name("journal.lock")):
+                    journal_file.sync(path)
+                    journal_file.trim(path, max_bytes(), KEEP_OPERATIONS, SMALLEST_OPERATION)
+            except OSError as exc:
+                self.problem = _problem("write", path, exc)
+
+    @property
+    def undoable(self) -> bool:
+        """Whether the journal holds something of this run for `undo` to put back."""
+        may_have_changed = self.changed or self._interrupted or self._open
+        return self._started and self.problem is None and bool(may_have_changed)
+
+    def _write(self, item: Item) -> None:
+        with self._lock:
+            if self.problem:
+                return
+            data = _item_line(self.id, item)
+            if not self._started:
+                data = _header_line(self._header) + data
+            path = journal_path()
+            now = _time.monotonic()
+            try:
+                if not self._started:
+                    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                with journal_file.locked(path.with_name("journal.lock")):
+                    journal_file.append(path, data, sync=now - self._synced > SYNC_SECONDS)
+            except OSError as exc:
+                self.problem = _problem("write", path, exc)
+                return
+            self._started = True
+            if now - self._synced > SYNC_SECONDS:
+                self._synced = now
+            if item.outcome == PENDING:
+                self._open.add(item.id)
+            else:
+                was_sent = item.id in self._open
+                self._open.discard(item.id)
+                self.changed += item.outcome == "changed"
+                self._interrupted += item.outcome == "interrupted" and was_sent
+
+
+def record(operation: Operation) -> None:
+    """Append a whole `operation` to the journal at once, then trim it if it has grown too long.
+
+    LocalIOError (exit 10) if the journal cannot be written; ValueError if `operation` is not
+    one the journal can hold (an ID not from new_operation_id, an item ID that is not a
+    UUID, an unknown outcome...): a bug in the caller.
+    """
+    problem = operation_problem(operation)
     if problem:
         raise ValueError(f"not an operation the journal can hold: {problem}")
-    line = _encode(operation)
+    data = _header_line(operation) + b"".join(
+        # An item cut off in flight was sent: its intent comes first, as a Run writes it.
+        (_item_line(operation.id, item._replace(outcome=PENDING)) if _in_flight(item) else b"")
+        + _item_line(operation.id, item)
+        for item in operation.items
+    )
     path = journal_path()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _locked(path.with_name("journal.lock")):
-            _append(path, line)
-            _trim(path)
+        with journal_file.locked(path.with_name("journal.lock")):
+            journal_file.append(path, data, sync=True)
+            journal_file.trim(path, max_bytes(), KEEP_OPERATIONS, SMALLEST_OPERATION)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise LocalIOError(f"cannot write the journal {path}: {reason}") from None
+        raise LocalIOError(_problem("write", path, exc)) from None
 
 
-def operations() -> list[Operation]:
-    """The operations in the journal, newest first; [] if there is none.
-
-    Lines that are not records as `record` writes them are skipped silently. LocalIOError
-    (exit 10) if the journal exists but cannot be read.
-    """
-    path = journal_path()
-    limit = MAX_BYTES + READ_SLACK
-    try:
-        with path.open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            start = max(0, size - limit)
-            file.seek(start)
-            data = file.read(limit)
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise LocalIOError(f"cannot read the journal {path}: {reason}") from None
-    # A window that starts inside a line begins with the end of it, which is no record.
-    lines = data.split(b"\n")
-    found = (_decode(line) for line in reversed(lines) if line.strip())
-    return [operation for operation in found if operation is not None]
+def _in_flight(item: Item) -> bool:
+    return item.outcome == "interrupted" and item.sent
 
 
-def find(wanted: str) -> Operation:
-    """The operation with ID `wanted`, or the one whose ID starts with it (PREFIX_LENGTH
-    characters at least), in any case.
+def _header_line(operation: Operation) -> bytes:
+    """The record that starts an operation (journal_file.trim finds it by its first keys)."""
+    fields = operation._asdict()
+    del fields["items"]
+    return journal_file.encode({"v": journal_file.FORMAT, "kind": "operation", **fields})
 
-    NotFoundError (exit 3) if none does, UsageError (exit 2) naming them if several do.
-    """
-    known = operations()
-    key = wanted.strip().lower()
-    exact = [operation for operation in known if operation.id.lower() == key]
-    if exact:
-        return exact[0]  # the newest, should two processes ever have drawn the same ID
-    if len(key) >= PREFIX_LENGTH:
-        matches = [operation for operation in known if operation.id.lower().startswith(key)]
-    else:
-        matches = []
-    if not matches:
-        raise NotFoundError(f"no operation {wanted} in the journal", hint="See 'aitasker history'.")
-    if len(matches) == 1:
-        return matches[0]
-    listed = ", ".join(operation.id for operation in matches[:LISTED])
-    more = f" and {len(matches) - LISTED} more" if len(matches) > LISTED else ""
-    raise UsageError(
-        f"{wanted} matches {len(matches)} operations in the journal: {listed}{more}",
-        hint="Give more characters of the operation ID; see 'aitasker history'.",
+
+def _item_line(operation_id: str, item: Item) -> bytes:
+    """An agent's record in an operation: its name and statuses cut, broken text replaced."""
+    return journal_file.encode(
+        {
+            "v": journal_file.FORMAT,
+            "kind": "item",
+            "op": operation_id,
+            "id": item.id,
+            "name": _clean(item.name[:NAME_LENGTH]),
+            "before": None if item.before is None else item.before[:STATUS_LENGTH],
+            "after": None if item.after is None else item.after[:STATUS_LENGTH],
+            "outcome": item.outcome,
+        }
     )
 
 
-def last(profile: str, host: str) -> Operation | None:
-    """The newest operation of this profile on this host, if the journal holds one."""
-    return next(
-        (op for op in operations() if op.profile == profile and op.host == host),
-        None,
-    )
+def _clean(text: str) -> str:
+    return text if encodable(text) else text.encode("utf-8", errors="replace").decode("utf-8")
 
 
-# Writing
+def _problem(verb: str, path: Path, exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"cannot {verb} the journal {path}: {reason}"
 
 
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `lock_path` (created 0600); on a platform without fcntl,
-    nothing is held."""
-    if fcntl is None:  # pragma: no cover - Windows
-        yield
-        return
-    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # closing releases the lock
+# Checking
 
 
-def _append(path: Path, line: bytes) -> None:
-    """Add `line` at the end of the file (created 0600), on a line of its own even if a
-    writer that crashed left half a line, and flush it to disk."""
-    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        if hasattr(os, "fchmod"):  # an old file may have wider rights
-            os.fchmod(descriptor, 0o600)
-        size = os.fstat(descriptor).st_size
-        if size > 0:
-            os.lseek(descriptor, size - 1, os.SEEK_SET)
-            if os.read(descriptor, 1) != b"\n":
-                line = b"\n" + line
-        view = memoryview(line)
-        while view:
-            written = os.write(descriptor, view)
-            view = view[written:]
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+def is_operation_id(value: object) -> bool:
+    return isinstance(value, str) and _OPERATION_ID.fullmatch(value) is not None
 
 
-def _trim(path: Path) -> None:
-    """Rewrite the journal, all at once, with the newest valid operations that fit, if it
-    holds more than KEEP_OPERATIONS lines or MAX_BYTES. The caller holds the lock."""
-    limit = MAX_BYTES + READ_SLACK
-    with path.open("rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        if size <= MAX_BYTES and size < SHORTEST_LINE * (KEEP_OPERATIONS + 1):
-            return  # too small to hold too many: every pause need not read the journal
-        start = max(0, size - limit)
-        file.seek(start)
-        data = file.read(limit)
-    # Counting is cheap, splitting a journal of bulk runs (megabytes) into lines is not; there
-    # are no fewer line ends than lines, so a count within bounds settles it.
-    if start == 0 and size <= MAX_BYTES and data.count(b"\n") <= KEEP_OPERATIONS:
-        return
-    lines = [line for line in data.split(b"\n") if line.strip()]
-    if start == 0 and size <= MAX_BYTES and len(lines) <= KEEP_OPERATIONS:
-        return
-    kept: list[bytes] = []
-    total = 0
-    for line in reversed(lines):
-        if len(kept) >= KEEP_OPERATIONS:
-            break
-        if _decode(line) is None:
-            continue
-        if kept and total + len(line) + 1 > MAX_BYTES:
-            break
-        kept.append(line)
-        total += len(line) + 1
-    replace_file(path, b"".join(line + b"\n" for line in reversed(kept)), private=True)
-
-
-def _encode(operation: Operation) -> bytes:
-    data = operation.as_dict()
-    for item in data["items"]:
-        item["name"] = _clean_name(item["name"])
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8") + b"\n"
-
-
-def _clean_name(name: str) -> str:
-    cut = name[:NAME_LENGTH]
-    return cut.encode("utf-8", errors="replace").decode("utf-8") if not encodable(cut) else cut
-
-
-# Reading and checking
-
-
-def _decode(line: bytes) -> Operation | None:
-    """The operation a journal line holds; None if it is not one as `record` writes."""
-    try:
-        data = json.loads(line.decode("utf-8"))
-    except (ValueError, RecursionError):  # also bytes that are not UTF-8
-        return None
-    if not isinstance(data, dict):
-        return None
-    raw_items = data.get("items")
-    if not isinstance(raw_items, list):
-        return None
-    items = []
-    for raw in raw_items:
-        if not isinstance(raw, dict):
-            return None
-        name = raw.get("name")
-        if not isinstance(name, str):
-            return None
-        items.append(
-            Item(
-                id=raw.get("id"),  # type: ignore[arg-type] # checked below
-                name=name[:NAME_LENGTH],
-                before=raw.get("before"),
-                after=raw.get("after"),
-                outcome=raw.get("outcome"),  # type: ignore[arg-type]
-            )
-        )
-    operation = Operation(
-        id=data.get("id"),  # type: ignore[arg-type] # checked below
-        time=data.get("time"),  # type: ignore[arg-type]
-        profile=data.get("profile"),  # type: ignore[arg-type]
-        host=data.get("host"),  # type: ignore[arg-type]
-        action=data.get("action"),  # type: ignore[arg-type]
-        items=tuple(items),
-        undoes=data.get("undoes"),
-    )
-    if _operation_problem(operation) or not all(encodable(item.name) for item in items):
-        return None
-    return operation
-
-
-def _operation_problem(operation: Operation) -> str | None:
+def operation_problem(operation: Operation) -> str | None:
     """What makes `operation` unfit for the journal; None if nothing does."""
-    if not _is_operation_id(operation.id):
+    if not is_operation_id(operation.id):
         return f"its ID {operation.id!r} is not one from new_operation_id()"
     if not (isinstance(operation.time, str) and _TIME.fullmatch(operation.time)):
         return f"its time {operation.time!r} is not ISO 8601 UTC to the second"
-    if not _is_text(operation.profile, PROFILE_LENGTH):
+    if not is_text(operation.profile, PROFILE_LENGTH):
         return f"its profile {operation.profile!r} is not a name"
-    if not _is_text(operation.host, HOST_LENGTH):
+    if not is_text(operation.host, HOST_LENGTH):
         return f"its host {operation.host!r} is not a host name"
+    if operation.api_url is not None and not is_text(operation.api_url, URL_LENGTH):
+        return f"its API URL {operation.api_url!r} is not a URL"
     if operation.action not in ACTIONS:
         return f"its action {operation.action!r} is not one of {', '.join(ACTIONS)}"
-    if operation.undoes is not None and not _is_operation_id(operation.undoes):
+    if operation.undoes is not None and not is_operation_id(operation.undoes):
         return f"the operation it undoes, {operation.undoes!r}, is not an operation ID"
     if not isinstance(operation.items, tuple):
         return "its items are not a tuple"
     for item in operation.items:
-        problem = _item_problem(item)
+        problem = item_problem(item)
         if problem:
             return problem
     return None
 
 
-def _item_problem(item: Item) -> str | None:
+def item_problem(item: Item) -> str | None:
     if not isinstance(item, Item):
         return f"an item {item!r} is not an Item"
     if not (isinstance(item.id, str) and is_uuid(item.id)):
@@ -404,18 +388,15 @@ def _item_problem(item: Item) -> str | None:
     if not isinstance(item.name, str):
         return f"the name of {item.id} is not text"
     for status in (item.before, item.after):
-        if status is not None and not _is_text(status, STATUS_LENGTH):
+        # Any status the server sent is kept (JSON escapes what must be), cut to a bound.
+        if status is not None and not (isinstance(status, str) and len(status) <= STATUS_LENGTH):
             return f"a status of {item.id}, {status!r}, is not a status"
     if item.outcome not in OUTCOMES:
         return f"the outcome of {item.id}, {item.outcome!r}, is not one of {', '.join(OUTCOMES)}"
     return None
 
 
-def _is_operation_id(value: object) -> bool:
-    return isinstance(value, str) and _OPERATION_ID.fullmatch(value) is not None
-
-
-def _is_text(value: object, length: int) -> bool:
+def is_text(value: object, length: int) -> bool:
     """Printable text on one line, 1 to `length` characters, valid Unicode."""
     return (
         isinstance(value, str)

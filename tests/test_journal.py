@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aitasker_cli import journal
+from aitasker_cli import journal, journal_reading
 from aitasker_cli.errors import ExitCode, LocalIOError, NotFoundError, UsageError
 from aitasker_cli.journal import Item, Operation
 from aitasker_cli.paths import state_dir
@@ -67,22 +67,31 @@ def test_an_operation_comes_back_as_it_was_recorded() -> None:
     )
     journal.record(recorded)
 
-    assert journal.operations() == [recorded]
+    assert journal_reading.operations() == [recorded]
     assert journal.journal_path() == state_dir() / "journal.jsonl"
     assert (recorded.changed, recorded.failed) == (1, 2)
-    written = json.loads(lines()[0])
-    assert written == recorded.as_dict()
-    assert list(written) == [
-        "id", "time", "profile", "host", "action", "undoes", "changed", "failed", "items",
-    ]  # fmt: skip
-    assert written["items"][0] == {
+    header, *records = (json.loads(line) for line in lines())
+    assert header == {
+        "v": 2, "kind": "operation", "id": recorded.id, "time": recorded.time,
+        "profile": "default", "host": "api.aitasker.co", "action": "pause", "undoes": None,
+        "api_url": None, "origin": "terminal",
+    }  # fmt: skip
+    # One record an item; the interrupted one was in flight, so its intent comes first.
+    assert [(r["kind"], r["op"], r["outcome"]) for r in records] == [
+        ("item", recorded.id, outcome)
+        for outcome in ("changed", "pending", "interrupted", "unchanged", "failed", "skipped")
+    ]
+    assert records[0] == {
+        "v": 2,
+        "kind": "item",
+        "op": recorded.id,
         "id": AGENT_ID,
         "name": "Maya – Social Media",
         "before": "active",
         "after": "paused",
         "outcome": "changed",
     }
-    assert "Maya – Social Media".encode() in lines()[0]  # ensure_ascii=False: names stay readable
+    assert "Maya – Social Media".encode() in lines()[1]  # ensure_ascii=False: names stay readable
 
 
 def test_an_undo_keeps_the_operation_it_undid() -> None:
@@ -91,13 +100,13 @@ def test_an_undo_keeps_the_operation_it_undid() -> None:
     journal.record(undone)
     journal.record(undo)
 
-    assert journal.operations()[0].undoes == undone.id
-    assert journal.operations()[1].undoes is None
+    assert journal_reading.operations()[0].undoes == undone.id
+    assert journal_reading.operations()[1].undoes is None
 
 
 def test_no_journal_is_no_operations() -> None:
-    assert journal.operations() == []
-    assert journal.last("default", "api.aitasker.co") is None
+    assert journal_reading.operations() == []
+    assert journal_reading.last("default", "https://api.aitasker.co") is None
     assert not state_dir().exists()  # reading creates nothing
 
 
@@ -105,7 +114,9 @@ def test_operations_come_newest_first() -> None:
     for n in range(5):
         journal.record(operation(n))
 
-    assert [op.id for op in journal.operations()] == [operation(n).id for n in (4, 3, 2, 1, 0)]
+    assert [op.id for op in journal_reading.operations()] == [
+        operation(n).id for n in (4, 3, 2, 1, 0)
+    ]
 
 
 def test_the_journal_keeps_the_newest_operations_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,43 +124,62 @@ def test_the_journal_keeps_the_newest_operations_only(monkeypatch: pytest.Monkey
     for n in range(12):
         journal.record(operation(n))
 
-    assert [op.id for op in journal.operations()] == [operation(n).id for n in range(11, 6, -1)]
-    assert len(lines()) == 5
+    assert [op.id for op in journal_reading.operations()] == [
+        operation(n).id for n in range(11, 6, -1)
+    ]
+    assert len([line for line in lines() if b'"kind":"operation"' in line]) == 5
     assert sorted(os.listdir(state_dir())) == ["journal.jsonl", "journal.lock"]
 
 
 def test_the_journal_keeps_to_its_size_and_always_the_newest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    one = len(journal._encode(operation(0)))
+    journal.record(operation(0))
+    one = journal.journal_path().stat().st_size
     monkeypatch.setattr(journal, "MAX_BYTES", one * 3 + 10)
-    for n in range(10):
+    for n in range(1, 10):
         journal.record(operation(n))
 
-    assert [op.id for op in journal.operations()] == [operation(n).id for n in (9, 8, 7)]
+    # Whole operations, the newest ones, within the cap (trimmed to 3/4 of it when over).
+    kept = [op.id for op in journal_reading.operations()]
+    assert 2 <= len(kept) <= 3
+    assert kept == [operation(n).id for n in range(9, 9 - len(kept), -1)]
     assert journal.journal_path().stat().st_size <= journal.MAX_BYTES
 
     huge = operation(10, items=tuple(item(n) for n in range(1, 60)))
-    assert len(journal._encode(huge)) > journal.MAX_BYTES
     journal.record(huge)
+    assert journal.journal_path().stat().st_size > journal.MAX_BYTES
 
-    assert journal.operations() == [huge]  # larger than the cap alone, and still kept
+    assert journal_reading.operations() == [huge]  # larger than the cap alone, and still kept
 
     journal.record(operation(11))
 
-    assert [op.id for op in journal.operations()] == [operation(11).id]
+    assert [op.id for op in journal_reading.operations()] == [operation(11).id]
+
+
+def format_1(operation: Operation) -> bytes:
+    """The line a journal written before format 2 held: the whole operation, host only."""
+    data = {k: v for k, v in operation.as_dict().items() if k not in ("api_url", "origin")}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 def test_lines_that_are_not_records_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     good = operation(1)
-    journal.record(good)
-    valid = good.as_dict()
+    journal.journal_path().parent.mkdir(parents=True)
+    journal.journal_path().write_bytes(format_1(good))
+    valid = json.loads(format_1(good))
 
     def edited(**changes: object) -> str:
-        return json.dumps({**valid, **changes})
+        return json.dumps({**valid, "id": operation(2).id, **changes})
 
     def edited_item(**changes: object) -> str:
         return edited(items=[{**valid["items"][0], **changes}])
+
+    def header(**changes: object) -> str:
+        fields = {"v": 2, "kind": "operation", "id": operation(5).id, "time": good.time,
+                  "profile": "default", "host": "h", "action": "pause", "undoes": None,
+                  "api_url": "https://h", "origin": "terminal"}  # fmt: skip
+        return json.dumps({**fields, **changes})
 
     junk = [
         "not json",
@@ -172,40 +202,47 @@ def test_lines_that_are_not_records_are_skipped(monkeypatch: pytest.MonkeyPatch)
         edited_item(outcome="exploded"),
         edited_item(outcome=None),
         edited_item(before=3),
-        edited_item(after="paused\x1b[31m"),
         edited_item(after="x" * 1000),
         edited_item(name="\ud800"),  # a lone surrogate, escaped in the JSON
+        header(v=3),
+        header(origin="somewhere"),
+        header(api_url="https://h\n"),
+        json.dumps({"v": 2, "kind": "item", "op": operation(6).id, "id": AGENT_ID}),  # no header
         "[" * 100_000 + "]" * 100_000,  # nested far beyond the recursion limit
-        json.dumps({**valid, "id": operation(2).id})[:-20],  # cut short
+        edited()[:-20],  # cut short
     ]
     with journal.journal_path().open("a", encoding="utf-8") as file:
         file.write("\n".join(junk) + "\n\n   \n")
     with journal.journal_path().open("ab") as binary:
         binary.write(b"\xff\xfe not UTF-8\n")
-        binary.write(edited(extra="ignored", changed=99).encode() + b"\n")
         binary.write(b'{"id": "half a line, the writer died')  # no newline at the end
 
     later = operation(3)
     journal.record(later)  # starts on a line of its own
 
-    found = journal.operations()
-    assert [op.id for op in found] == [later.id, good.id, good.id]
-    assert found[1] == good  # unknown fields are ignored; counts are computed again
-    assert json.loads(lines()[-1]) == later.as_dict()
+    found = journal_reading.operations()
+    assert [op.id for op in found] == [later.id, good.id]
+    assert found[1] == good  # a format-1 operation reads as it was written
+    assert json.loads(lines()[-1])["op"] == later.id
 
-    monkeypatch.setattr(journal, "KEEP_OPERATIONS", 10)
-    journal.record(operation(4))  # the trim drops the junk, keeping every operation
+    monkeypatch.setattr(journal, "KEEP_OPERATIONS", 3)
+    journal.record(operation(4))  # no trim: three operations are not too many
+    assert len(lines()) > 30
 
-    assert [json.loads(line)["id"] for line in lines()] == [
-        good.id, good.id, later.id, operation(4).id,
-    ]  # fmt: skip
+    monkeypatch.setattr(journal, "KEEP_OPERATIONS", 2)
+    journal.record(operation(7))  # the trim drops the junk and the oldest whole operations
+
+    starts = [json.loads(line)["id"] for line in lines() if b'"kind":"operation"' in line]
+    assert starts == [operation(4).id, operation(7).id]
+    assert len(lines()) == 2 * 3  # nothing but their headers and items
+    assert [op.id for op in journal_reading.operations()] == [operation(7).id, operation(4).id]
 
 
 def test_long_names_are_cut_and_broken_text_replaced() -> None:
     recorded = operation(items=(item(1, name="N" * 5000), item(2, name="bad \udc80 text")))
     journal.record(recorded)
 
-    names = [i.name for i in journal.operations()[0].items]
+    names = [i.name for i in journal_reading.operations()[0].items]
     assert names == ["N" * journal.NAME_LENGTH, "bad ? text"]
 
 
@@ -219,7 +256,7 @@ def test_long_names_are_cut_and_broken_text_replaced() -> None:
         operation(host="api\nevil"),
         operation(items=(Item("not-a-uuid", "", None, None, "changed"),)),
         operation(items=(Item(AGENT_ID, "", None, None, "exploded"),)),
-        operation(items=(Item(AGENT_ID, "", "\x1b[2J", None, "changed"),)),
+        operation(items=(Item(AGENT_ID, "", "x" * 257, None, "changed"),)),
     ],
 )
 def test_an_operation_the_journal_cannot_hold_is_refused_and_nothing_written(
@@ -234,7 +271,7 @@ def test_an_operation_the_journal_cannot_hold_is_refused_and_nothing_written(
 WRITER = textwrap.dedent(
     """
     import sys
-    from aitasker_cli import journal
+    from aitasker_cli import journal, journal_reading
 
     writer = int(sys.argv[1])
     for n in range(25):
@@ -281,10 +318,10 @@ def run_writers(script: str) -> None:
 def test_writers_in_several_processes_lose_nothing() -> None:
     run_writers(WRITER)
 
-    written = lines()
-    assert len(written) == 100
-    assert all(json.loads(line)["action"] == "pause" for line in written)
-    found = journal.operations()
+    written = [json.loads(line) for line in lines()]
+    assert len(written) == 100 * 21  # a header and 20 items each, none cut in two
+    assert sum(record["kind"] == "operation" for record in written) == 100
+    found = journal_reading.operations()
     assert len(found) == 100
     assert len({op.id for op in found}) == 100
     for w in range(4):
@@ -297,8 +334,8 @@ def test_writers_in_several_processes_trim_together() -> None:
     script = script.replace("writer = int", "j.KEEP_OPERATIONS = 30\nwriter = int")
     run_writers(script)
 
-    assert len(lines()) == 30
-    found = journal.operations()
+    assert len(lines()) == 30 * 21
+    found = journal_reading.operations()
     assert len(found) == 30
     for w in range(4):  # each writer's newest operations, none lost to another's trim
         mine = [int(op.items[0].name.split()[3]) for op in found if op.profile == f"writer{w}"]
@@ -350,7 +387,7 @@ def test_a_journal_that_is_a_folder_is_a_local_io_error() -> None:
     with pytest.raises(LocalIOError, match="cannot write the journal") as written:
         journal.record(operation())
     with pytest.raises(LocalIOError, match="cannot read the journal") as read:
-        journal.operations()
+        journal_reading.operations()
 
     assert written.value.exit_code == read.value.exit_code == 10
 
@@ -368,17 +405,17 @@ def record_three() -> None:
 def test_find_takes_an_id_or_a_unique_prefix_in_any_case() -> None:
     record_three()
 
-    assert journal.find(A).id == A
-    assert journal.find("20261130").id == C
-    assert journal.find("20261129T112005-3f9a").id == A
-    assert journal.find("20261129t112005-3F9B").id == B
+    assert journal_reading.find(A).id == A
+    assert journal_reading.find("20261130").id == C
+    assert journal_reading.find("20261129T112005-3f9a").id == A
+    assert journal_reading.find("20261129t112005-3F9B").id == B
 
 
 def test_find_names_the_operations_a_prefix_matches() -> None:
     record_three()
 
     with pytest.raises(UsageError) as raised:
-        journal.find("20261129T1120")
+        journal_reading.find("20261129T1120")
 
     assert raised.value.exit_code == 2
     assert A in raised.value.message and B in raised.value.message
@@ -388,35 +425,68 @@ def test_find_names_the_operations_a_prefix_matches() -> None:
 def test_find_reports_an_operation_not_in_the_journal() -> None:
     record_three()
 
-    for wanted in ("20270101T000000-000000", "nope", "202", ""):
+    for wanted in ("20270101T000000-000000", "nope", "202"):
         with pytest.raises(NotFoundError) as raised:
-            journal.find(wanted)
+            journal_reading.find(wanted)
         assert raised.value.exit_code == 3
-        assert raised.value.message == f"no operation {wanted} in the journal"
+        assert raised.value.message.startswith(f"no operation {wanted} in the journal")
         assert raised.value.hint == "See 'aitasker history'."
+
+
+@pytest.mark.parametrize("wanted", ["", "   ", "\t"])
+def test_an_empty_operation_id_is_a_usage_error(wanted: str) -> None:
+    record_three()
+
+    with pytest.raises(UsageError, match="an empty operation ID"):
+        journal_reading.find(wanted)
+
+
+def test_an_unknown_operation_id_suggests_close_ones() -> None:
+    record_three()
+
+    with pytest.raises(NotFoundError, match=f"did you mean {A.lower()}"):
+        journal_reading.find(A[:-1] + "d")  # one character off
 
 
 def test_find_in_no_journal_is_not_found() -> None:
     with pytest.raises(NotFoundError):
-        journal.find(A)
+        journal_reading.find(A)
 
 
-def test_last_is_the_newest_of_that_profile_on_that_host() -> None:
-    journal.record(operation(1, profile="default", host="api.aitasker.co"))
-    journal.record(operation(2, profile="work", host="api.aitasker.co"))
-    journal.record(operation(3, profile="default", host="sandbox"))
-    journal.record(operation(4, profile="default", host="api.aitasker.co", action="resume"))
-    journal.record(operation(5, profile="work", host="sandbox"))
+def test_last_is_the_newest_of_that_profile_on_that_api() -> None:
+    prod, staging = "http://127.0.0.1:18003/prod", "http://127.0.0.1:18003/staging/"
+    for n, profile, url in [
+        (1, "default", "https://api.aitasker.co"),
+        (2, "work", "https://api.aitasker.co"),
+        (3, "default", prod),
+        (4, "default", "https://api.aitasker.co/"),
+        (5, "default", staging),
+        (6, "work", prod),
+    ]:
+        host = url.split("/")[2]
+        journal.record(operation(n, profile=profile, host=host)._replace(api_url=url))
 
-    def last(profile: str, host: str) -> str | None:
-        found = journal.last(profile, host)
+    def last(profile: str, api_url: str) -> str | None:
+        found = journal_reading.last(profile, api_url)
         return None if found is None else found.id
 
-    assert last("default", "api.aitasker.co") == operation(4).id
-    assert last("work", "api.aitasker.co") == operation(2).id
-    assert last("default", "sandbox") == operation(3).id
-    assert last("work", "sandbox") == operation(5).id
-    assert last("other", "sandbox") is None
+    assert last("default", "https://api.aitasker.co") == operation(4).id
+    assert last("work", "https://API.aitasker.co/") == operation(2).id
+    assert last("default", "http://127.0.0.1:18003/prod/") == operation(3).id
+    assert last("default", "http://127.0.0.1:18003/staging") == operation(5).id
+    assert last("work", "http://127.0.0.1:18003/staging") is None
+    assert last("default", "http://127.0.0.1:18003") is None  # same host, another API
+    assert last("other", prod) is None
+
+
+def test_a_record_with_only_the_host_matches_an_api_url_without_a_path() -> None:
+    journal.journal_path().parent.mkdir(parents=True)
+    journal.journal_path().write_bytes(format_1(operation(1, host="127.0.0.1:18003")))
+
+    found = journal_reading.last("default", "http://127.0.0.1:18003")
+    assert found is not None and found.api_url is None
+    assert journal_reading.last("default", "http://127.0.0.1:18003/prod") is None
+    assert journal_reading.last("work", "http://127.0.0.1:18003") is None
 
 
 def test_operation_ids_sort_by_time_and_differ() -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import journal, render
+from aitasker_cli import journal_reading, render
 from tests.conftest import AGENT_ID, TOKEN, agent, before, uuid_n
 
 AGENTS_PATH = "/api/v1/workspaces/agents"
@@ -683,7 +683,7 @@ def test_a_single_change_says_what_happened_on_a_terminal(
     assert result.stdout == f"{AGENT_ID}\n"
     told, operation = result.stderr.rstrip("\n").split(". Operation: ")
     assert told == f"{done} Maya – Social Media ({AGENT_ID[:8]})"
-    assert journal.find(operation).action == verb
+    assert journal_reading.find(operation).action == verb
 
 
 def test_a_single_change_says_nothing_more_when_stderr_is_not_a_terminal(
