@@ -106,7 +106,19 @@ OPERATIONS = View(
     noun="operation",
     plural="operations",
     columns=("id", "time", "action", "changed", "failed", "profile", "host"),
-    keep=("id", "action", "changed"),
-    detail=("id", "time", "action", "undoes", "changed", "failed", "total", "profile", "host"),
+    keep=("id", "action", "changed", "host"),
+    detail=(
+        "id",
+        "time",
+        "action",
+        "undoes",
+        "changed",
+        "failed",
+        "total",
+        "profile",
+        "host",
+        "api_url",
+        "origin",
+    ),
 )
 """The journal's operations, as `aitasker history` lists them."""

@@ -226,3 +226,17 @@ def test_a_dry_run_says_what_would_change_and_what_would_be_skipped(
     skipped = run("undo", "20261206T070003", "--dry-run", "-o", "json")
     assert [r["outcome"] for r in skipped.json()] == ["would_skip"]
     assert skipped.exit_code == 0 and "1 would skip" in skipped.stderr
+
+
+def test_history_keeps_the_api_host_at_80_columns(
+    run: Any, monkeypatch: pytest.MonkeyPatch, logged_in: str
+) -> None:
+    recorded(1, api_url="http://127.0.0.1:18003/prod")
+    monkeypatch.setenv("COLUMNS", "80")
+
+    shown = run("history", "-o", "table")
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "127.0.0.1:18003" in shown.stdout
+    detail = run("history", "-o", "json").json()[0]
+    assert (detail["api_url"], detail["origin"]) == ("http://127.0.0.1:18003/prod", "terminal")
