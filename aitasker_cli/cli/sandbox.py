@@ -99,16 +99,15 @@ def reset(agents: AgentsOpt = None) -> None:
     """Put the --sandbox state back to the demo fleet."""
     from aitasker_cli import render
     from aitasker_cli.paths import sandbox_dir
+    from aitasker_cli.sandbox.database import FileStore
     from aitasker_cli.sandbox.embedded import cli_errors
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS
-    from aitasker_cli.sandbox.store import FileStore
 
     store = FileStore(sandbox_dir())
     with cli_errors():
-        state = store.reset(agents or DEFAULT_AGENTS)
-    render.message(
-        f"Sandbox reset: {len(state['agents'])} agents, {len(state['tasks'])} tasks ({store.path})."
-    )
+        agent_count, task_count = store.reset(agents or DEFAULT_AGENTS)
+    store.close()
+    render.message(f"Sandbox reset: {agent_count} agents, {task_count} tasks ({store.path}).")
 
 
 def _stop(_signal: int, _frame: Any) -> None:

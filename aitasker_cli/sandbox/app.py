@@ -182,8 +182,8 @@ class SandboxApp:
             headers += self.limiter.admit(environ.get("REMOTE_ADDR", "local"))
             _authenticate(environ)
             call = self._parse(name, path, environ)
-            with self.store.session(write=environ["REQUEST_METHOD"] != "GET") as fleet:
-                return 200, HANDLERS[name](fleet, call), headers
+            with self.store.session(write=environ["REQUEST_METHOD"] != "GET") as tables:
+                return 200, HANDLERS[name](Fleet(tables), call), headers
         except ApiProblem as problem:
             extra = [("WWW-Authenticate", "Bearer")] if problem.status == 401 else []
             return problem.status, {"detail": problem.detail}, [*headers, *problem.headers, *extra]

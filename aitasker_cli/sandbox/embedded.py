@@ -14,8 +14,8 @@ from typing import Any
 
 from aitasker_cli.errors import LocalIOError, UsageError
 from aitasker_cli.sandbox.app import SandboxApp
+from aitasker_cli.sandbox.database import FileStore
 from aitasker_cli.sandbox.errors import SandboxIOError, SandboxStateError
-from aitasker_cli.sandbox.store import FileStore
 
 RESET_HINT = "Run 'aitasker sandbox reset' to start again from the demo fleet."
 
@@ -32,11 +32,15 @@ def cli_errors() -> Iterator[None]:
 
 
 class EmbeddedSandbox:
-    """The sandbox API over the state file in `directory`, as a WSGI app for the client."""
+    """The sandbox API over the state database in `directory`, as a WSGI app for the client."""
 
     def __init__(self, directory: Path) -> None:
         self.store = FileStore(directory)
-        self._app = SandboxApp(self.store)
+        # No rate limit: one invocation's limiter would count only its own requests, so it is
+        # not the platform's per-client limit, and it stalled any bulk run past 300 requests
+        # for a minute. `sandbox serve --rate-limit N` counts across invocations, as the
+        # platform does.
+        self._app = SandboxApp(self.store, rate_limit=0)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]

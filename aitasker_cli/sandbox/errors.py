@@ -18,7 +18,7 @@ class SandboxError(Exception):
 
 
 class SandboxStateError(SandboxError):
-    """The saved state is not what the sandbox writes: a hand edit, a truncated file."""
+    """The saved state is not what the sandbox writes: a hand edit, a damaged or foreign file."""
 
     def __init__(self, path: Path, problem: str) -> None:
         super().__init__(f"the sandbox state in {path} is damaged: {problem}")
@@ -27,4 +27,4 @@ class SandboxStateError(SandboxError):
 
 
 class SandboxIOError(SandboxError):
-    """The state's folder, lock or file could not be created, locked or read."""
+    """The state's folder or database could not be made, opened, read or written."""

@@ -1,7 +1,7 @@
 """What the sandbox API does to its state: list, show, pause, resume, hire, approve and the rest.
 
-The state is a plain JSON-able dict (`agents`, `workspaces`, `tasks`, each keyed by ID) so it
-can live in memory for `sandbox serve` or in a file for `--sandbox`.
+The fleet asks its store for the records it needs and hands back the ones it changes, so the
+same operations run over memory for `sandbox serve` and over a database for `--sandbox`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aitasker_cli.sandbox.seed import DEMO_USER_ID, iso
+from aitasker_cli.sandbox.store import Tables
 
 AGENT_FIELDS = (
     "id",
@@ -59,20 +60,15 @@ def validation_problem(loc: list[str | int], msg: str, kind: str, given: Any) ->
 
 
 class Fleet:
-    """The operations of the API over one state dict."""
+    """The operations of the API over one request's tables."""
 
-    def __init__(self, state: dict[str, Any]) -> None:
-        self.state = state
-        self.agents: dict[str, dict[str, Any]] = state["agents"]
-        self.workspaces: dict[str, dict[str, Any]] = state["workspaces"]
-        self.tasks: dict[str, dict[str, Any]] = state["tasks"]
-        self._workspace_by_agent = {w["hired_agent_id"]: w for w in self.workspaces.values()}
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
 
     # --- hired agents -------------------------------------------------------------------
 
     def list_agents(self, status: str | None, page: slice) -> list[dict[str, Any]]:
-        matching = [a for a in self.agents.values() if _matches(a, status)]
-        return [self._with_workspace(agent) for agent in matching[page]]
+        return [self._with_workspace(agent) for agent in self.tables.agents(status, page)]
 
     def get_agent(self, agent_id: str) -> dict[str, Any]:
         return self._with_workspace(self._agent(agent_id))
@@ -92,13 +88,17 @@ class Fleet:
         agent = self._agent(agent_id)
         if agent["status"] == "cancelled" and refusal:
             raise ApiProblem(409, refusal)
+        workspace = self.tables.workspace_of(agent_id)
         if agent["status"] != status:
             now = _now()
             workspace_status, stamps = MOVES[status]
             agent.update({key: now if stamp else None for key, stamp in stamps.items()})
             agent.update(status=status, updated_at=now)
-            self._workspace_of(agent).update(status=workspace_status, updated_at=now)
-        return self._with_workspace(agent)
+            self.tables.put("agents", agent)
+            if workspace is not None:
+                workspace.update(status=workspace_status, updated_at=now)
+                self.tables.put("workspaces", workspace)
+        return {**agent, "workspace": workspace}
 
     def hire(self, body: dict[str, Any]) -> dict[str, Any]:
         """Hiring is a paid subscription, so the API answers with a checkout session.
@@ -139,9 +139,8 @@ class Fleet:
             "created_at": now,
             "updated_at": now,
         }
-        self.agents[agent["id"]] = agent
-        self.workspaces[workspace["id"]] = workspace
-        self._workspace_by_agent[agent["id"]] = workspace
+        self.tables.put("agents", agent)
+        self.tables.put("workspaces", workspace)
         session = f"cs_sandbox_{uuid.uuid4().hex[:16]}"
         return {
             "checkout_url": f"https://checkout.sandbox.invalid/{session}",
@@ -154,16 +153,17 @@ class Fleet:
         agent = self._agent(agent_id)
         agent.update(_changes(body, clearable=("display_name", "persona_name"), kept=("config",)))
         agent.update(updated_at=_now())
+        self.tables.put("agents", agent)
         return self._with_workspace(agent)
 
     # --- workspaces ---------------------------------------------------------------------
 
     def list_workspaces(self, status: str | None, page: slice) -> list[dict[str, Any]]:
-        return [w for w in self.workspaces.values() if _matches(w, status)][page]
+        return self.tables.workspaces(status, page)
 
     def get_workspace(self, workspace_id: str) -> dict[str, Any]:
         workspace = self._workspace(workspace_id)
-        agent = self.agents.get(workspace["hired_agent_id"])
+        agent = self.tables.agent(workspace["hired_agent_id"])
         return {
             **workspace,
             "hired_agent": {k: agent[k] for k in AGENT_FIELDS} if agent else None,
@@ -175,21 +175,18 @@ class Fleet:
         workspace = self._workspace(workspace_id)
         workspace.update(_changes(body, clearable=(), kept=("name", "settings")))
         workspace.update(updated_at=_now())
+        self.tables.put("workspaces", workspace)
         return workspace
 
     def list_tasks(
         self, workspace_id: str, status: str | None, page: slice
     ) -> list[dict[str, Any]]:
         self._workspace(workspace_id)
-        return [
-            t
-            for t in self.tasks.values()
-            if t["workspace_id"] == workspace_id and _matches(t, status)
-        ][page]
+        return self.tables.tasks(workspace_id, status, page)
 
     def get_task(self, workspace_id: str, task_id: str) -> dict[str, Any]:
         self._workspace(workspace_id)
-        task = self.tasks.get(task_id)
+        task = self.tables.task(task_id)
         if task is None or task["workspace_id"] != workspace_id:
             raise ApiProblem(404, "Task not found")
         return task
@@ -203,32 +200,25 @@ class Fleet:
             task.update(status="approved", approved_by=DEMO_USER_ID, approved_at=now)
         else:
             task.update(status="rejected")
+        self.tables.put("tasks", task)
         return task
 
     # --- lookups ------------------------------------------------------------------------
 
     def _agent(self, agent_id: str) -> dict[str, Any]:
-        agent = self.agents.get(agent_id)
+        agent = self.tables.agent(agent_id)
         if agent is None:
             raise ApiProblem(404, "Hired agent not found")
         return agent
 
     def _workspace(self, workspace_id: str) -> dict[str, Any]:
-        workspace = self.workspaces.get(workspace_id)
+        workspace = self.tables.workspace(workspace_id)
         if workspace is None:
             raise ApiProblem(404, "Workspace not found")
         return workspace
 
-    def _workspace_of(self, agent: dict[str, Any]) -> dict[str, Any]:
-        workspace: dict[str, Any] = self._workspace_by_agent.get(agent["id"], {})
-        return workspace
-
     def _with_workspace(self, agent: dict[str, Any]) -> dict[str, Any]:
-        return {**agent, "workspace": self._workspace_of(agent) or None}
-
-
-def _matches(item: dict[str, Any], status: str | None) -> bool:
-    return status is None or item["status"] == status
+        return {**agent, "workspace": self.tables.workspace_of(agent["id"])}
 
 
 def _changes(

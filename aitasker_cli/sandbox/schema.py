@@ -21,7 +21,8 @@ BODY_DEPTH = 32
 workspace's settings) in at most three more, and the CLI refuses responses nested deeper than
 64, so nothing the sandbox stores can make its own client fail."""
 STATE_DEPTH = 64
-"""Levels the state file may nest: what a body brings is stored a few levels down, never 32."""
+"""Levels a stored state or record may nest: what a body brings is stored a few levels down,
+never 32."""
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
@@ -141,6 +142,7 @@ _KIND_NAMES = {
     "null": "null",
     "boolean": "a boolean",
     "array": "an array",
+    "binary": "binary data",
 }
 
 
@@ -219,18 +221,26 @@ def state_problem(state: Any) -> str | None:
     """What is wrong with a loaded sandbox state, in a few words; None when it is sound."""
     if not isinstance(state, dict):
         return "it is not a JSON object"
-    for table, fields in RECORDS.items():
+    for table in RECORDS:
         records = state.get(table)
         if not isinstance(records, dict):
             return f"'{table}' is not an object of records"
         for key, record in records.items():
-            where = f"{table}.{key}"
-            if not isinstance(record, dict):
-                return f"{where} is not an object"
-            for name, field in fields.items():
-                errors = _field_errors(record, name, field, [])
-                if errors:
-                    return _in_words(f"{where}.{name}", errors[0], field)
+            problem = record_problem(table, key, record)
+            if problem:
+                return problem
+    return None
+
+
+def record_problem(table: str, key: str, record: Any) -> str | None:
+    """What is wrong with one stored record of `table`, in a few words; None when it is sound."""
+    where = f"{table}.{key}"
+    if not isinstance(record, dict):
+        return f"{where} is not an object"
+    for name, field in RECORDS[table].items():
+        errors = _field_errors(record, name, field, [])
+        if errors:
+            return _in_words(f"{where}.{name}", errors[0], field)
     return None
 
 
@@ -269,6 +279,8 @@ def _kind(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
+    if isinstance(value, bytes):  # an SQLite blob, put in the sandbox's database by hand
+        return "binary"
     return "object" if isinstance(value, dict) else "array"
 
 

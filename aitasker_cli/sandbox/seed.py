@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -75,18 +76,26 @@ TEAM_TYPES = ["marketing", "growth"]
 
 def seed_state(agents: int = DEFAULT_AGENTS, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """A fleet of `agents` hired agents, each with its workspace and a few tasks."""
+    state: dict[str, Any] = {"agents": {}, "workspaces": {}, "tasks": {}}
+    for table, record in seed_records(agents, seed):
+        state[table][record["id"]] = record
+    return state
+
+
+def seed_records(
+    agents: int = DEFAULT_AGENTS, seed: int = DEFAULT_SEED
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records of seed_state, one at a time with their table: an agent, its workspace,
+    its tasks, then the next agent."""
     rng = random.Random(seed)
     teams = [_uuid(rng) for _ in TEAM_TYPES]
-    state: dict[str, Any] = {"agents": {}, "workspaces": {}, "tasks": {}}
     for number in range(agents):
         agent = _agent(rng, number, teams)
         workspace = _workspace(rng, agent)
-        state["agents"][agent["id"]] = agent
-        state["workspaces"][workspace["id"]] = workspace
+        yield "agents", agent
+        yield "workspaces", workspace
         for _ in range(rng.randrange(0, 7)):
-            task = _task(rng, agent, workspace)
-            state["tasks"][task["id"]] = task
-    return state
+            yield "tasks", _task(rng, agent, workspace)
 
 
 def _agent(rng: random.Random, number: int, teams: list[str]) -> dict[str, Any]:

@@ -1,124 +1,104 @@
-"""Where the sandbox keeps its state: in memory (`sandbox serve`) or a locked file (`--sandbox`)."""
+"""Where the sandbox keeps its records: the interface the fleet asks, and the in-memory store.
+
+The fleet asks for the records it needs (one agent, one page of a listing) and hands back each
+record it changed, so a store on disk reads and writes only those (see database.py); the
+in-memory one here serves `sandbox serve`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
-from aitasker_cli.atomic import replace_file
-from aitasker_cli.sandbox.errors import SandboxIOError, SandboxStateError
-from aitasker_cli.sandbox.fleet import Fleet
-from aitasker_cli.sandbox.schema import RECORDS, STATE_DEPTH, InvalidJson, parse_json, state_problem
-from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
+Record = dict[str, Any]
+TABLES = ("agents", "workspaces", "tasks")
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: invocations are not serialised there
-    fcntl = None  # type: ignore[assignment]
+
+class Tables(Protocol):
+    """The records of one fleet, for one request: look-ups, pages, and writes of one record."""
+
+    def agents(self, status: str | None, page: slice) -> list[Record]:
+        """A page of the hired agents (with `status`, if given), in the order they were hired."""
+
+    def agent(self, agent_id: str) -> Record | None:
+        """One hired agent."""
+
+    def workspaces(self, status: str | None, page: slice) -> list[Record]:
+        """A page of the workspaces (with `status`, if given), oldest first."""
+
+    def workspace(self, workspace_id: str) -> Record | None:
+        """One workspace."""
+
+    def workspace_of(self, agent_id: str) -> Record | None:
+        """The workspace of one hired agent."""
+
+    def tasks(self, workspace_id: str, status: str | None, page: slice) -> list[Record]:
+        """A page of one workspace's tasks (with `status`, if given), oldest first."""
+
+    def task(self, task_id: str) -> Record | None:
+        """One task."""
+
+    def put(self, table: str, record: Record) -> None:
+        """Keep `record` in `table`, a new one or in place of the one with its ID."""
 
 
 class Store(Protocol):
-    def session(self, *, write: bool) -> contextlib.AbstractContextManager[Fleet]:
-        """The fleet, held for one request; changes are kept when a writing session ends."""
+    def session(self, *, write: bool) -> contextlib.AbstractContextManager[Tables]:
+        """The records, held for one request; changes are kept when a writing session ends."""
+
+
+class MemoryTables:
+    """Tables over one state dict (`agents`, `workspaces`, `tasks`, each keyed by ID)."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self._tables: dict[str, dict[str, Record]] = {name: state[name] for name in TABLES}
+        self._workspace_by_agent = {
+            w["hired_agent_id"]: w for w in self._tables["workspaces"].values()
+        }
+
+    def agents(self, status: str | None, page: slice) -> list[Record]:
+        return _page(self._tables["agents"].values(), status, page)
+
+    def agent(self, agent_id: str) -> Record | None:
+        return self._tables["agents"].get(agent_id)
+
+    def workspaces(self, status: str | None, page: slice) -> list[Record]:
+        return _page(self._tables["workspaces"].values(), status, page)
+
+    def workspace(self, workspace_id: str) -> Record | None:
+        return self._tables["workspaces"].get(workspace_id)
+
+    def workspace_of(self, agent_id: str) -> Record | None:
+        return self._workspace_by_agent.get(agent_id)
+
+    def tasks(self, workspace_id: str, status: str | None, page: slice) -> list[Record]:
+        tasks = self._tables["tasks"].values()
+        return _page((t for t in tasks if t["workspace_id"] == workspace_id), status, page)
+
+    def task(self, task_id: str) -> Record | None:
+        return self._tables["tasks"].get(task_id)
+
+    def put(self, table: str, record: Record) -> None:
+        self._tables[table][record["id"]] = record
+        if table == "workspaces":
+            self._workspace_by_agent[record["hired_agent_id"]] = record
 
 
 class MemoryStore:
     """One fleet shared by the threads of `sandbox serve`, one request at a time."""
 
     def __init__(self, state: dict[str, Any]) -> None:
-        self._fleet = Fleet(state)
+        self._tables = MemoryTables(state)
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
-    def session(self, *, write: bool) -> Iterator[Fleet]:
+    def session(self, *, write: bool) -> Iterator[Tables]:
         del write  # one lock serves readers and writers: requests are short
         with self._lock:
-            yield self._fleet
+            yield self._tables
 
 
-class FileStore:
-    """State in `sandbox.json`, shared by every `--sandbox` invocation on the machine.
-
-    Each request holds a lock on `sandbox.lock` (shared to read, exclusive to write) from
-    loading the file to saving it, so concurrent invocations never lose each other's changes.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.path = directory / "sandbox.json"
-
-    @contextlib.contextmanager
-    def session(self, *, write: bool) -> Iterator[Fleet]:
-        seeding = not self.path.exists()
-        with self._locked(exclusive=write or seeding):
-            state = self._load() if self.path.exists() else seed_state()
-            yield Fleet(state)
-            if write or seeding:
-                self._save(state)
-
-    def reset(self, agents: int = DEFAULT_AGENTS) -> dict[str, Any]:
-        """Replace the state with a freshly seeded fleet; returns it."""
-        state = seed_state(agents)
-        with self._locked(exclusive=True):
-            self._save(state)
-        return state
-
-    @contextlib.contextmanager
-    def _locked(self, *, exclusive: bool) -> Iterator[None]:
-        lock_path = self.directory / "sandbox.lock"
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            lock = open(lock_path, "a+b")  # noqa: SIM115 - held across the yield below
-        except OSError as exc:
-            raise _io_error("cannot write the sandbox state in", self.directory, exc) from None
-        with lock:
-            try:
-                _lock(lock, exclusive)
-            except OSError as exc:
-                raise _io_error("cannot lock the sandbox state with", lock_path, exc) from None
-            yield
-
-    def _load(self) -> dict[str, Any]:
-        """The saved tables; SandboxStateError if they are not what the sandbox writes.
-
-        Anything else at the top level is left out, and so is gone at the next save: a state
-        written by an older version keeps its marketplace (`market`) there, which is no longer
-        served.
-        """
-        try:
-            raw = self.path.read_bytes()
-        except OSError as exc:
-            raise _io_error("cannot read the sandbox state", self.path, exc) from None
-        try:
-            state = parse_json(raw, depth=STATE_DEPTH)
-        except InvalidJson as exc:
-            problem: str | None = str(exc)
-        else:
-            problem = state_problem(state)
-        if problem:
-            raise SandboxStateError(self.path, problem)
-        return {table: state[table] for table in RECORDS}
-
-    def _save(self, state: dict[str, Any]) -> None:
-        """Swap the whole state in at once: a failure leaves the old state as it was.
-
-        The shared helper reports a failure as the CLI's LocalIOError (exit 10) itself.
-        """
-        data = json.dumps(state, ensure_ascii=False).encode("utf-8")
-        try:
-            replace_file(self.path, data)
-        except OSError as exc:
-            raise _io_error("cannot write the sandbox state", self.path, exc) from None
-
-
-def _io_error(what: str, path: Path, exc: OSError) -> SandboxIOError:
-    return SandboxIOError(f"{what} {path}: {exc.strerror or exc}")
-
-
-def _lock(handle: IO[bytes], exclusive: bool) -> None:
-    if fcntl is not None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+def _page(records: Any, status: str | None, page: slice) -> list[Record]:
+    return [r for r in records if status is None or r["status"] == status][page]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -110,8 +111,11 @@ def test_reset_restores_the_seed(run: Any, tmp_path: Path) -> None:
 
     assert reset.exit_code == 0 and "24 agents" in reset.stderr
     assert shown.json()["status"] == "active"
-    state = json.loads((tmp_path / "sandbox" / "sandbox.json").read_text())
-    assert state == seed_state()
+    listed = run("--sandbox", "agents", "list", "--all", "-o", "ndjson")
+    agents = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [{k: v for k, v in a.items() if k != "workspace"} for a in agents] == list(
+        SEED["agents"].values()
+    )
 
 
 def test_reset_with_a_bigger_fleet(run: Any) -> None:
@@ -123,13 +127,17 @@ def test_reset_with_a_bigger_fleet(run: Any) -> None:
 
 
 def test_damaged_sandbox_state_is_explained(run: Any, tmp_path: Path) -> None:
-    (tmp_path / "sandbox").mkdir()
-    (tmp_path / "sandbox" / "sandbox.json").write_text("{oops")
+    path = tmp_path / "sandbox" / "sandbox.db"
+    path.parent.mkdir()
+    path.write_bytes(b"{oops" * 1000)
 
     result = run("--sandbox", "agents", "list")
+    reset = run("sandbox", "reset")
+    listed = run("--sandbox", "agents", "list", "-o", "id")
 
     assert result.exit_code == 2
-    assert "aitasker sandbox reset" in result.stderr
+    assert str(path) in result.stderr and "aitasker sandbox reset" in result.stderr
+    assert reset.exit_code == 0 and listed.stdout.split() == list(SEED["agents"])
 
 
 @pytest.mark.parametrize(
@@ -138,21 +146,40 @@ def test_damaged_sandbox_state_is_explained(run: Any, tmp_path: Path) -> None:
         ("agents", "status", 3),
         ("agents", "config", None),
         ("workspaces", "name", ["x"]),
-        ("tasks", "status", {"done": True}),
+        ("workspaces", "status", {"done": True}),
     ],
 )
 @pytest.mark.parametrize("command", [("agents", "list"), ("workspaces", "list", "-o", "json")])
 def test_state_edited_into_wrong_types_is_exit_2_naming_the_file(
     run: Any, tmp_path: Path, table: str, field: str, value: Any, command: tuple[str, ...]
 ) -> None:
-    state = seed_state()
-    next(iter(state[table].values()))[field] = value
-    path = tmp_path / "sandbox" / "sandbox.json"
-    path.parent.mkdir()
-    path.write_text(json.dumps(state))
+    """Every agent listed brings its workspace, and every workspace listed is read, so a
+    broken first agent or workspace fails both listings."""
+    assert run("--sandbox", "auth", "status").exit_code == 0  # makes the database
+    record = dict(next(iter(SEED[table].values())))
+    record[field] = value
+    path = tmp_path / "sandbox" / "sandbox.db"
+    db = sqlite3.connect(path)
+    with db:
+        db.execute(f"UPDATE {table} SET data = ? WHERE id = ?", (json.dumps(record), record["id"]))
+    db.close()
 
     result = run("--sandbox", *command)
 
+    if table == "agents" and command[0] == "workspaces":
+        assert result.exit_code == 0, result.stderr  # the agents are not read
+        return
     assert result.exit_code == 2, result.stderr
     assert str(path) in result.stderr and field in result.stderr
     assert result.stdout == ""
+
+
+def test_an_older_versions_sandbox_json_carries_on(run: Any, tmp_path: Path) -> None:
+    state = seed_state()
+    state["agents"][ACTIVE["id"]]["status"] = "paused"
+    (tmp_path / "sandbox").mkdir()
+    (tmp_path / "sandbox" / "sandbox.json").write_text(json.dumps(state))
+
+    shown = run("--sandbox", "agents", "show", ACTIVE["id"], "-o", "json")
+
+    assert shown.json()["status"] == "paused"

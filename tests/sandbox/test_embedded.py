@@ -3,7 +3,6 @@ its own failures come out as the CLI's errors with the contract's exit codes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,24 +39,35 @@ def test_a_sound_state_is_served_and_api_errors_stay_responses(
 
     assert [a["id"] for a in listed.json()] == list(seed_state()["agents"])
     assert missing.status_code == 404 and missing.json() == {"detail": "Hired agent not found"}
-    assert (tmp_path / "sandbox" / "sandbox.json").exists()
+    assert (tmp_path / "sandbox" / "sandbox.db").is_file()
 
 
 def test_a_damaged_state_is_a_usage_error_that_says_how_to_start_again(
     embedded: httpx.Client, tmp_path: Path
 ) -> None:
-    path = tmp_path / "sandbox" / "sandbox.json"
+    path = tmp_path / "sandbox" / "sandbox.db"
     path.parent.mkdir()
-    path.write_text(json.dumps({"agents": [], "workspaces": {}, "tasks": {}}), encoding="utf-8")
+    path.write_bytes(b"not a database" * 1000)
 
     with pytest.raises(UsageError) as raised:
         embedded.get(AGENTS)
 
     assert raised.value.exit_code == ExitCode.USAGE
     assert raised.value.message == (
-        f"the sandbox state in {path} is damaged: 'agents' is not an object of records"
+        f"the sandbox state in {path} is damaged: SQLite says: file is not a database"
     )
     assert raised.value.hint is not None and "aitasker sandbox reset" in raised.value.hint
+
+
+def test_a_bulk_run_past_the_platforms_rate_limit_is_not_held_back(
+    embedded: httpx.Client,
+) -> None:
+    """In-process, the limiter would count one invocation's requests only, so there is none:
+    a run of more than 300 requests is not stalled for a minute by 429s."""
+    answers = [embedded.get(AGENTS, params={"limit": 1}) for _ in range(310)]
+
+    assert {answer.status_code for answer in answers} == {200}
+    assert "X-RateLimit-Limit" not in answers[-1].headers
 
 
 def test_a_folder_that_cannot_be_made_is_exit_10_naming_it(tmp_path: Path) -> None:
