@@ -81,6 +81,12 @@ def read_ids(arguments: Sequence[str], lines: Iterable[str] | JsonArray | None) 
             hint="Pipe `aitasker agents list -o id` (one UUID a line); TSV or CSV rows whose "
             "first field is the ID, -o ndjson objects and a -o json array also work.",
         )
+    if not found and lines is not None:
+        raise UsageError(
+            "no agent IDs came on stdin",
+            hint="Pipe them in, one a line (from 'aitasker agents list -o id', say), or type "
+            "them and end with Ctrl-D.",
+        )
     if not found:
         raise UsageError("no agent IDs given", hint="Pass AGENT_ID arguments, or --stdin.")
     return list(found)
@@ -94,10 +100,15 @@ def read_stdin(stream: Any) -> Iterable[str] | JsonArray:
     blanks = 0
     while (first := stream.readline(LONGEST_LINE + 2)) and not first.strip():
         blanks += 1  # counted, not kept: endless blank input must not fill memory
+        if _at_end(first):
+            return []
+    if not first:
+        return []  # read no further: on a terminal, that would wait for a second Ctrl-D
     if first.lstrip().startswith("["):
         return _json_array(first + stream.read(LARGEST_ARRAY + 1 - len(first)))
-    head = [_whole_line(stream, first)] if first else []
-    return itertools.chain(itertools.repeat("", blanks), head, stdin_lines(stream))
+    head = [_whole_line(stream, first)]
+    rest = () if _at_end(first) else stdin_lines(stream)
+    return itertools.chain(itertools.repeat("", blanks), head, rest)
 
 
 def stdin_lines(stream: Any) -> Iterator[str]:
@@ -108,6 +119,16 @@ def stdin_lines(stream: Any) -> Iterator[str]:
     """
     while line := stream.readline(LONGEST_LINE + 2):
         yield _whole_line(stream, line)
+        if _at_end(line):
+            return
+
+
+def _at_end(line: str) -> bool:
+    """Whether `line` ended at the end of input, not at a newline or the length bound.
+
+    A terminal's Ctrl-D ends input once: reading on after it would wait for another.
+    """
+    return not line.endswith("\n") and len(line) <= LONGEST_LINE
 
 
 def _whole_line(stream: Any, line: str) -> str:
