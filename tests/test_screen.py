@@ -83,7 +83,7 @@ def test_a_bulk_failure_row_names_the_agent_and_gives_the_whole_error(
     shown = screen(command, env, tmp_path, 80)
 
     text = " ".join(shown.split())
-    assert text.count("failed") == 2 + 3  # the rows' outcomes; the summary, error and hint
+    assert text.count("failed") == 2 + 1  # the rows' outcomes; the summary
     assert all(name in text for name in cancelled.values())  # known from the listing
     assert "…" not in shown
     assert "cannot" in text and "cancelled" in text.lower()
@@ -161,3 +161,18 @@ def test_the_progress_bar_is_gone_before_the_results_table_is_drawn(
 
     assert "━" not in shown and "%" not in shown  # no bar left behind, none glued to the table
     assert shown.lstrip().startswith("ID ")
+
+
+def test_at_80_columns_an_empty_error_column_goes_before_status_after(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    active = aitasker(
+        "--sandbox", "agents", "list", "--status", "active", "-o", "id", env=env
+    ).stdout.split()
+    command = [installed_script(), "--sandbox", "agents", "pause", *active, "-o", "table"]
+
+    shown = screen(command, env, tmp_path, 80)
+
+    assert "STATUS AFTER" in shown and "OUTCOME" in shown and "DISPLAY NAME" in shown
+    assert "ERROR" not in shown
+    assert "left out" not in shown  # the empty column hid nothing

@@ -66,8 +66,15 @@ def list_table(
         max(len(title), *map(cell_len, cells))
         for title, cells in zip(headings, columns, strict=True)
     ]
+    empty = [n for n, cells in enumerate(columns) if not any(cells)]
     shown, widths = layout(
-        fields, [len(title) for title in headings], natural, width, keep=keep, wrap=wrap
+        fields,
+        [len(title) for title in headings],
+        natural,
+        width,
+        keep=keep,
+        wrap=wrap,
+        empty=empty,
     )
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for n, column_width in zip(shown, widths, strict=True):
@@ -80,7 +87,8 @@ def list_table(
         )
     for row in range(len(items)):
         table.add_row(*(_styled(fields[n], columns[n][row]) for n in shown))
-    return table, [field for n, field in enumerate(fields) if n not in shown]
+    # An empty column left out hides nothing, so the notice does not name it.
+    return table, [field for n, field in enumerate(fields) if n not in shown and n not in empty]
 
 
 WRAP_FLOOR = 16
@@ -100,6 +108,7 @@ def layout(
     *,
     keep: Sequence[str] = (),
     wrap: Sequence[str] = (),
+    empty: Sequence[int] = (),
 ) -> tuple[list[int], list[int]]:
     """Which columns to show (their indices) and how wide, to fit `width` as gh and docker do.
 
@@ -109,7 +118,8 @@ def layout(
     the others are left out from the right until that fits, each shown at least
     `OTHER_FLOOR` wide (or whole, if narrower). Only when the kept columns still do not fit
     are they cut, never below `KEEP_FLOOR`. Columns in `wrap` wrap instead, at least
-    `WRAP_FLOOR` wide, so they ask for no more than that.
+    `WRAP_FLOOR` wide, so they ask for no more than that. Columns `empty` in every row (their
+    indices) tell nothing: they are left out first, kept ones too, but never `id`.
     """
     floors = [_floor(field, natural[n], headings[n], keep, wrap) for n, field in enumerate(fields)]
     wants = [
@@ -117,7 +127,11 @@ def layout(
         for n, field in enumerate(fields)
     ]
     shown = list(range(len(fields)))
-    droppable = [n for n, f in enumerate(fields) if f != "id" and f not in keep]
+    informative = [n for n, f in enumerate(fields) if f != "id" and f not in keep]
+    # Taken from the end: empty columns first (rightmost first), then the others.
+    droppable = [n for n in informative if n not in empty] + [
+        n for n, f in enumerate(fields) if n in empty and f != "id"
+    ]
     while _needed(wants, shown) > width and droppable:
         shown.remove(droppable.pop())
     budget = width - _COLUMN_GAP * (len(shown) - 1)

@@ -132,3 +132,41 @@ def test_more_columns_come_back_as_the_terminal_widens() -> None:
     shown = [len(lay_out(TASK_WIDTHS, w, keep=TASKS.keep)) for w in (40, 60, 80, 100, 120)]
 
     assert shown == sorted(shown) and shown[0] == 3 and shown[-1] == len(TASK_WIDTHS)
+
+
+# A bulk run's results where nothing failed: the ERROR column is empty in every row.
+RESULT_WIDTHS = {
+    "id": (2, 8),
+    "display_name": (12, 23),
+    "status_before": (13, 9),
+    "status_after": (12, 9),
+    "outcome": (7, 9),
+    "error": (5, 0),
+}
+
+
+def test_at_80_an_empty_column_goes_before_an_informative_one() -> None:
+    fields = list(RESULT_WIDTHS)
+    headings = [RESULT_WIDTHS[f][0] for f in fields]
+    natural = [max(RESULT_WIDTHS[f]) for f in fields]
+    keep = ("outcome", "error", "display_name")
+
+    shown, _sizes = tables.layout(
+        fields, headings, natural, 80, keep=keep, wrap=("error",), empty=[fields.index("error")]
+    )
+
+    assert [fields[n] for n in shown] == [
+        "id", "display_name", "status_before", "status_after", "outcome",
+    ]  # fmt: skip
+
+
+def test_an_empty_column_stays_when_there_is_room_and_id_always_stays() -> None:
+    fields = list(RESULT_WIDTHS)
+    headings = [RESULT_WIDTHS[f][0] for f in fields]
+    natural = [max(RESULT_WIDTHS[f]) for f in fields]
+
+    roomy, _ = tables.layout(fields, headings, natural, 120, empty=[5])
+    narrow, _ = tables.layout(fields, headings, natural, 10, empty=[0, 5])
+
+    assert roomy == list(range(len(fields)))
+    assert narrow == [0]
