@@ -72,11 +72,9 @@ def _answered(args: list[str]) -> bool:
     except BrokenPipeError:
         # The reader left (`| head -1`): not an error, as the contract says; nothing more is
         # written, and stdout points at /dev/null so the final flush cannot fail again.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
+        from aitasker_cli.output import streams
+
+        streams.discard_stdout()
         return True
     except (ValueError, KeyError, TypeError, OSError):
         return False  # a damaged install's table: Typer prints the help instead

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from aitasker_cli.errors import AitaskerError, UsageError
-from aitasker_cli.output import sink
+from aitasker_cli.output import hints, sink
 from aitasker_cli.output.cells import clip, relative_time, to_json
 from aitasker_cli.output.formats import FORMAT_NAMES, Output, OutputFormat
 from aitasker_cli.views import View
@@ -135,11 +135,11 @@ def write_secret(value: str) -> None:
 
 def message(text: str) -> None:
     """A note for the person at the terminal (stderr, so stdout stays data)."""
-    sink.err(text)
+    sink.err_lines([hints.with_flags(text)])
 
 
 def warning(text: str) -> None:
-    sink.err(f"Warning: {text}")
+    sink.err_lines([f"Warning: {hints.with_flags(text)}"])
 
 
 def debug(text: str) -> None:
@@ -149,14 +149,14 @@ def debug(text: str) -> None:
 
 def error(err: AitaskerError) -> None:
     """`Error: ...`, a hint where one helps, and the request id the server gave, on stderr."""
-    text = clip(sink.redact_patterns(sink.redact_registered(err.message)))
+    text = clip(sink.redact_patterns(sink.redact_registered(hints.with_flags(err.message))))
     status = f" (HTTP {err.status})" if err.status and str(err.status) not in text else ""
     lines = [f"Error: {text}{status}"]
     if err.hint:
-        lines.append(f"Hint: {err.hint}")
+        lines.append(f"Hint: {hints.with_flags(err.hint)}")
     if err.request_id:
         lines.append(f"Request ID: {err.request_id}")
-    sink.err("\n".join(lines))
+    sink.err_lines(lines)
 
 
 def unexpected(exc: BaseException) -> None:
@@ -190,7 +190,7 @@ def prompt_secret(prompt: str) -> str:
 
 def confirm(question: str) -> bool:
     """Ask a yes/no question on the terminal (stderr, answer from stdin); only y or yes is yes."""
-    sink.err(f"{question} [y/N] ", end="")
+    sink.err_lines([f"{question} [y/N] "], end="")
     try:
         answer = sys.stdin.readline(64)
     except (OSError, ValueError):

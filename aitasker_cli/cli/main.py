@@ -19,6 +19,7 @@ from aitasker_cli import __version__
 from aitasker_cli.cli.examples import examples_text
 from aitasker_cli.cli.options import COMMON_NAMES, VALUE_OPTIONS, Common, api_command
 from aitasker_cli.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
+from aitasker_cli.output import hints, streams
 
 COMMANDS = {
     "agents": "List, inspect, pause and resume your hired agents.",
@@ -37,6 +38,8 @@ HELP_COMMAND = "help"
 """`aitasker help WORDS` is `aitasker WORDS --help`."""
 HELP_SUMMARY = "Show the help of a command: aitasker help agents pause."
 GROUPS = ("agents", "workspaces", "auth", "sandbox")
+_NOT_API = ("sandbox", "completion")
+"""Commands that never talk to the API, so their command lines need no flag choosing one."""
 _FALSE = ("", "0", "false", "no", "off", "n", "f")
 """What AITASKER_DEBUG may be set to and still mean off, as Typer reads booleans."""
 
@@ -95,6 +98,10 @@ class HelpCommand(typer.core.TyperCommand):
 
     def format_epilog(self, _ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _format_examples(self.epilog, formatter)
+
+    def invoke(self, ctx: click.Context) -> object:
+        _note_api_flags(ctx)
+        return super().invoke(ctx)
 
 
 class HelpGroup(typer.core.TyperGroup):
@@ -199,6 +206,31 @@ def command_paths() -> list[tuple[str, ...]]:
     return found
 
 
+def _note_api_flags(ctx: click.Context) -> None:
+    """Tell hints which --sandbox, --profile and --api-url the command runs with.
+
+    As the command itself merges them (cli/options.py): a flag typed after the command name,
+    else one typed before it, else the environment variable.
+    """
+    if "sandbox" not in ctx.params:
+        return  # a command that does not talk to the API
+    before_command = ctx.obj if isinstance(ctx.obj, dict) else {}
+
+    def value(name: str) -> object:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name == "COMMANDLINE":
+            return ctx.params[name]
+        return before_command.get(name, ctx.params[name])
+
+    profile, api_url = value("profile"), value("api_url")
+    hints.select(
+        sandbox=bool(value("sandbox")),
+        profile=profile if isinstance(profile, str) else None,
+        api_url=api_url if isinstance(api_url, str) else None,
+        commands=[name for name in COMMANDS if name not in _NOT_API],
+    )
+
+
 def _stand_in() -> None:
     """Never run: a command is loaded before it is run."""
 
@@ -247,19 +279,25 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every failure into one message and the contract's exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args or os.environ.get("AITASKER_DEBUG", "").lower() not in _FALSE
-    _hold_standard_descriptors()
+    streams.hold_standard_descriptors()
+    hints.forget()  # another run in this process (tests) may have named some
     _tolerate_unencodable_output()
     _stop_on_signals()
     args = _as_help_request(args)
-    try:
-        build_app(requested_words(args))(args=args, prog_name="aitasker")
-    except SystemExit as exit_:
-        if exit_.code == ExitCode.INTERRUPTED:  # Typer's translation of Ctrl-C, silent
-            _report(KeyboardInterrupt(), debug)
-        raise
-    except (Exception, KeyboardInterrupt, Terminated) as exc:
-        sys.exit(_report(exc, debug))
-    sys.exit(ExitCode.OK)
+    with streams.quiet_stderr():
+        try:
+            build_app(requested_words(args))(args=args, prog_name="aitasker")
+        except SystemExit as exit_:
+            if exit_.code == ExitCode.INTERRUPTED:  # Typer's translation of Ctrl-C, silent
+                _report(KeyboardInterrupt(), debug)
+            if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):
+                # Click's sign that stdout's reader left while it wrote (help, a completion
+                # script); it would exit 1, but a reader that leaves is no error.
+                sys.exit(ExitCode.OK)
+            raise
+        except (Exception, KeyboardInterrupt, Terminated) as exc:
+            sys.exit(_report(exc, debug))
+        sys.exit(ExitCode.OK)
 
 
 def _as_help_request(args: list[str]) -> list[str]:
@@ -298,37 +336,21 @@ def _stop_on_signals() -> None:
         pass  # not the main thread
 
 
-def _hold_standard_descriptors() -> None:
-    """Keep descriptors 0-2 taken even when the caller closed them (`>&-`).
-
-    Otherwise the next file opened (the sandbox state, a cache) would get descriptor 1 and a
-    write meant for stdout could land in it. A closed stdout stays closed for Python
-    (`sys.stdout` is None), so writing to it is still reported as an error.
-    """
-    for descriptor in (0, 1, 2):
-        try:
-            os.fstat(descriptor)
-        except OSError:
-            try:
-                opened = os.open(os.devnull, os.O_RDWR)
-            except OSError:
-                return
-            if opened != descriptor:
-                os.dup2(opened, descriptor)
-                os.close(opened)
-
-
 def _report(exc: BaseException, debug: bool) -> int:
     """Tell the user what went wrong, in one place; returns the exit code."""
     from aitasker_cli import render
 
     if isinstance(exc, AitaskerError):
+        from aitasker_cli.config import ApiUrlError
+
+        if isinstance(exc, ApiUrlError):
+            hints.without_url()
         if isinstance(exc, LocalIOError):
-            _discard_stdout()  # what could not be written must not fail again at exit
+            streams.discard_stdout()  # what could not be written must not fail again at exit
         render.error(exc)
         return exc.exit_code
     if isinstance(exc, OutputClosed):
-        _discard_stdout()
+        streams.discard_stdout()
         return ExitCode.OK
     if isinstance(exc, KeyboardInterrupt):
         render.interrupted()
@@ -341,15 +363,6 @@ def _report(exc: BaseException, debug: bool) -> int:
     else:
         render.unexpected(exc)
     return ExitCode.UNEXPECTED
-
-
-def _discard_stdout() -> None:
-    """After the reader left, point stdout at /dev/null so the final flush cannot fail."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass  # not a real file (tests capture stdout): nothing will be flushed to a pipe
 
 
 def _tolerate_unencodable_output() -> None:

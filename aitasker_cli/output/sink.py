@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 
 from aitasker_cli.errors import LocalIOError, OutputClosed
 from aitasker_cli.patterns import TOKEN_SHAPE
@@ -92,16 +93,23 @@ def secret_out(text: str) -> None:
 
 
 def err(text: str, end: str = "\n") -> None:
-    """A message on stderr: controls escaped line by line, secrets and token shapes blanked.
+    """Text on stderr, its lines kept (a traceback, the debug log); see err_lines."""
+    err_lines(text.split("\n"), end)
 
-    `end=""` leaves the cursor on the line, for a question.
+
+def err_lines(lines: Sequence[str], end: str = "\n") -> None:
+    """Lines on stderr, each kept on one: its controls and line breaks escaped, secrets and
+    token shapes blanked. `end=""` leaves the cursor on the last line, for a question.
+
+    A message names things the server sent (an agent's name), which may hold a line break:
+    unescaped, it would split a `[y/N]` question or "Paused ..." over several lines.
     """
-    safe = "\n".join(escape(line) for line in redact_patterns(redact_registered(text)).split("\n"))
+    safe = "\n".join(escape(redact_patterns(redact_registered(line))) for line in lines)
     try:
         sys.stderr.write(safe + end)
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
-        pass  # nowhere left to report to (stderr closed or full)
+        pass  # nowhere left to report to (closed, full, or its reader gone): see QuietStream
 
 
 def _to_stdout(text: str) -> None:
