@@ -47,10 +47,10 @@ def test_aitasker_in_a_clean_env_writes_into_its_private_home() -> None:
 
     assert listed.returncode == listed_by_default.returncode == 0
     assert Path(env["AITASKER_CACHE_DIR"], "completion.tsv").is_file()
-    assert Path(env["AITASKER_SANDBOX_DIR"], "sandbox.json").is_file()
+    assert Path(env["AITASKER_SANDBOX_DIR"], "sandbox.db").is_file()
     # With no AITASKER_*_DIR, the XDG folders, which are private too.
     assert Path(env["XDG_CACHE_HOME"], "aitasker", "completion.tsv").is_file()
-    assert Path(env["XDG_DATA_HOME"], "aitasker", "sandbox", "sandbox.json").is_file()
+    assert Path(env["XDG_DATA_HOME"], "aitasker", "sandbox", "sandbox.db").is_file()
 
 
 def test_in_process_tests_have_a_private_home(tmp_path: Path) -> None:
