@@ -448,7 +448,7 @@ def test_ctrl_c_ends_a_bulk_run_at_once_with_every_item_reported(
     # Written ahead, the journal holds every change that may have been made: one answered, or
     # one cut off in flight, which undo checks.
     may_have_changed = any(
-        r["outcome"] == "changed" or "in flight" in r.get("error", {}).get("message", "")
+        r["outcome"] == "changed" or "in flight" in json.dumps(r.get("error"))
         for r in results.values()
     )
     assert ("Operation: " in ran.stderr) == may_have_changed
