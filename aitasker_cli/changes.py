@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from aitasker_cli.actions import Action
     from aitasker_cli.bulk import Failure, Outcome
     from aitasker_cli.cli.session import Session
-    from aitasker_cli.journal import Item, Run
+    from aitasker_cli.journal import Run
+    from aitasker_cli.journal_records import Item
 
 CONFIRM_NAMES = 5
 """How many names the confirmation question shows before "and N more"."""
@@ -318,7 +319,7 @@ def apply(
 
 
 def _item(target: Target, outcome: str, after: str | None, *, name: str = "") -> Item:
-    from aitasker_cli.journal import Item
+    from aitasker_cli.journal_records import Item
 
     return Item(target.id, name or target.name, target.before, after, outcome)
 

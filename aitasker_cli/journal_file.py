@@ -50,6 +50,7 @@ _NON_BLOCKING = getattr(os, "O_NONBLOCK", 0)
 _CLOSE_ON_EXEC = getattr(os, "O_CLOEXEC", 0)
 _HEADER = re.compile(rb'\{"v":2,"kind":"operation","id":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
 _ITEM = re.compile(rb'\{"v":2,"kind":"item","op":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
+_END = re.compile(rb'\{"v":2,"kind":"end","op":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
 _WHOLE = re.compile(rb'\{"id":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
 """A format-1 line: a whole operation."""
 
@@ -65,13 +66,13 @@ def open_regular(path: Path, flags: int) -> int:
         descriptor = os.open(path, flags | _NO_FOLLOW | _NON_BLOCKING | _CLOSE_ON_EXEC, 0o600)
     except OSError as exc:
         if exc.errno == errno.ELOOP or (exc.errno == errno.ENXIO and path.is_fifo()):
-            raise NotRegularFile(exc.errno, _kind_of(path)) from None
+            raise NotRegularFile(exc.errno, _kind_of(path), str(path)) from None
         if exc.errno == errno.EISDIR:
-            raise NotRegularFile(exc.errno, "it is a folder, not a file") from None
+            raise NotRegularFile(exc.errno, "it is a folder, not a file", str(path)) from None
         raise
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
-        raise NotRegularFile(errno.EINVAL, _kind_of(path))
+        raise NotRegularFile(errno.EINVAL, _kind_of(path), str(path))
     return descriptor
 
 
@@ -121,15 +122,6 @@ def append(path: Path, data: bytes, *, sync: bool) -> None:
         os.close(descriptor)
 
 
-def sync(path: Path) -> None:
-    """Flush what was appended to disk."""
-    descriptor = open_regular(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def encode(record: dict[str, Any]) -> bytes:
     """One line for `record` (its keys in the order given, which `lines_by_operation` reads)."""
     try:
@@ -173,11 +165,11 @@ def _skip_rest_of_line(file: BinaryIO) -> None:
         pass
 
 
-def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int) -> None:
+def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int, *, ending: str) -> None:
     """If the journal holds more than `keep` operations or `max_bytes`, rewrite it all at once
     with its newest whole operations: at most `keep`, and within TRIMMED_TO of `max_bytes` if it
-    was over that; the newest operation is always kept, however large. The caller holds the
-    lock."""
+    was over that. The operation `ending` (the caller's, just over) is always kept, however
+    large, and so are those other processes are still writing. The caller holds the lock."""
     descriptor = open_regular(path, os.O_RDONLY)
     with os.fdopen(descriptor, "rb") as file:
         size = os.fstat(file.fileno()).st_size
@@ -195,9 +187,11 @@ def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int) -> None
     if size <= max_bytes and len(first_line) <= keep:
         return
     room = max_bytes * TRIMMED_TO if size > max_bytes else max_bytes
-    kept: set[str] = set()
-    total = 0
+    kept = _still_written(lines, owners) | ({ending} & first_line.keys())
+    total = sum(sizes[owner] for owner in kept)
     for owner in sorted(first_line, key=first_line.__getitem__, reverse=True):
+        if owner in kept:
+            continue
         if kept and (len(kept) >= keep or total + sizes[owner] > room):
             break
         kept.add(owner)
@@ -210,10 +204,40 @@ def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int) -> None
     replace_file(path, data, private=True)
 
 
+def _still_written(lines: list[bytes], owners: list[tuple[str | None, bool]]) -> set[str]:
+    """The operations another run may still be writing: no end record yet, and the process
+    named in the header alive. A trim keeps them whole, whatever the caps."""
+    ended = {owner for line, (owner, _) in zip(lines, owners, strict=True) if _END.match(line)}
+    running = set()
+    for line, (owner, header) in zip(lines, owners, strict=True):
+        if header and owner is not None and owner not in ended and _HEADER.match(line):
+            try:
+                pid = json.loads(line).get("pid")
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(pid, int) and _alive(pid):
+                running.add(owner)
+    return running
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a platform that cannot tell: keep it
+    return True
+
+
 def _operation_of(line: bytes) -> tuple[str | None, bool]:
     """The operation ID a line belongs to, and whether it starts that operation (a header or
     a whole format-1 operation); (None, False) for a line that is no record."""
-    for pattern, header in ((_ITEM, False), (_HEADER, True), (_WHOLE, True)):
+    for pattern, header in ((_ITEM, False), (_HEADER, True), (_END, False), (_WHOLE, True)):
         match = pattern.match(line)
         if match:
             return match.group(1).decode("ascii"), header

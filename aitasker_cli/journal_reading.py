@@ -15,13 +15,13 @@ from typing import Any
 
 from aitasker_cli import journal_file
 from aitasker_cli.errors import LocalIOError, NotFoundError, UsageError
-from aitasker_cli.journal import (
+from aitasker_cli.journal import journal_path
+from aitasker_cli.journal_records import (
     NAME_LENGTH,
     PENDING,
     Item,
     Operation,
     item_problem,
-    journal_path,
     operation_problem,
 )
 from aitasker_cli.patterns import encodable
@@ -54,7 +54,8 @@ def read_operations(path: Path) -> list[Operation]:
         return []
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise LocalIOError(f"cannot read the journal {path}: {reason}") from None
+        where = exc.filename if isinstance(exc, journal_file.NotRegularFile) else path
+        raise LocalIOError(f"cannot read the journal {where}: {reason}") from None
     found = []
     for operation_id, header in reversed(headers.items()):
         if operation_id in items:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from aitasker_cli.actions import Action
     from aitasker_cli.cli.session import Session
     from aitasker_cli.config import Settings
-    from aitasker_cli.journal import Item, Operation
+    from aitasker_cli.journal_records import Item, Operation
 
 RESULTS_FILE = 64 * 1024 * 1024
 UNKNOWN_BEFORE = "its status before the operation is unknown, so there is nothing to put back"
@@ -145,20 +145,15 @@ def _none_here(settings: Settings, others: list[Operation]) -> Exception:
 
 
 def _flags_for(operation: Operation) -> str:
-    """The flags that select the API and profile `operation` was made with."""
+    """The flags that select the API and profile `operation` was made with, all named, so the
+    command they go into means the same whatever the flags in effect."""
     import shlex
 
     from aitasker_cli.config import SANDBOX_API_URL
 
-    flags = []
     url = operation.api_url or f"https://{operation.host}"
-    if url == SANDBOX_API_URL:
-        flags.append("--sandbox")
-    else:
-        flags.append(f"--api-url {shlex.quote(url)}")
-    if operation.profile != "default":
-        flags.append(f"--profile {shlex.quote(operation.profile)}")
-    return " ".join(flags)
+    api = "--sandbox" if url == SANDBOX_API_URL else f"--api-url {shlex.quote(url)}"
+    return f"{api} --profile {shlex.quote(operation.profile)}"
 
 
 def _api_named(settings: Settings) -> str:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from aitasker_cli import journal, journal_reading
+from aitasker_cli import journal, journal_reading, journal_records
 from aitasker_cli.errors import ExitCode, LocalIOError, NotFoundError, UsageError
-from aitasker_cli.journal import Item, Operation
+from aitasker_cli.journal_records import Item, Operation
 from aitasker_cli.paths import state_dir
 from tests.conftest import AGENT_ID, TOKEN, uuid_n
 from tests.processes import clean_env
@@ -70,11 +70,12 @@ def test_an_operation_comes_back_as_it_was_recorded() -> None:
     assert journal_reading.operations() == [recorded]
     assert journal.journal_path() == state_dir() / "journal.jsonl"
     assert (recorded.changed, recorded.failed) == (1, 2)
-    header, *records = (json.loads(line) for line in lines())
+    header, *records, end = (json.loads(line) for line in lines())
+    assert end == {"v": 2, "kind": "end", "op": recorded.id}
     assert header == {
         "v": 2, "kind": "operation", "id": recorded.id, "time": recorded.time,
         "profile": "default", "host": "api.aitasker.co", "action": "pause", "undoes": None,
-        "api_url": None, "origin": "terminal",
+        "api_url": None, "origin": "terminal", "pid": os.getpid(),
     }  # fmt: skip
     # One record an item; the interrupted one was in flight, so its intent comes first.
     assert [(r["kind"], r["op"], r["outcome"]) for r in records] == [
@@ -234,7 +235,7 @@ def test_lines_that_are_not_records_are_skipped(monkeypatch: pytest.MonkeyPatch)
 
     starts = [json.loads(line)["id"] for line in lines() if b'"kind":"operation"' in line]
     assert starts == [operation(4).id, operation(7).id]
-    assert len(lines()) == 2 * 3  # nothing but their headers and items
+    assert len(lines()) == 2 * 4  # nothing but their headers, items and end records
     assert [op.id for op in journal_reading.operations()] == [operation(7).id, operation(4).id]
 
 
@@ -243,7 +244,7 @@ def test_long_names_are_cut_and_broken_text_replaced() -> None:
     journal.record(recorded)
 
     names = [i.name for i in journal_reading.operations()[0].items]
-    assert names == ["N" * journal.NAME_LENGTH, "bad ? text"]
+    assert names == ["N" * journal_records.NAME_LENGTH, "bad ? text"]
 
 
 @pytest.mark.parametrize(
@@ -271,7 +272,7 @@ def test_an_operation_the_journal_cannot_hold_is_refused_and_nothing_written(
 WRITER = textwrap.dedent(
     """
     import sys
-    from aitasker_cli import journal, journal_reading
+    from aitasker_cli import journal, journal_reading, journal_records
 
     writer = int(sys.argv[1])
     for n in range(25):
@@ -319,7 +320,7 @@ def test_writers_in_several_processes_lose_nothing() -> None:
     run_writers(WRITER)
 
     written = [json.loads(line) for line in lines()]
-    assert len(written) == 100 * 21  # a header and 20 items each, none cut in two
+    assert len(written) == 100 * 22  # a header, 20 items and an end each, none cut in two
     assert sum(record["kind"] == "operation" for record in written) == 100
     found = journal_reading.operations()
     assert len(found) == 100
@@ -334,7 +335,7 @@ def test_writers_in_several_processes_trim_together() -> None:
     script = script.replace("writer = int", "j.KEEP_OPERATIONS = 30\nwriter = int")
     run_writers(script)
 
-    assert len(lines()) == 30 * 21
+    assert len(lines()) == 30 * 22
     found = journal_reading.operations()
     assert len(found) == 30
     for w in range(4):  # each writer's newest operations, none lost to another's trim
@@ -493,7 +494,7 @@ def test_operation_ids_sort_by_time_and_differ() -> None:
     ids = [journal.new_operation_id() for _ in range(2000)]
 
     assert len(set(ids)) == len(ids)
-    assert all(journal._OPERATION_ID.fullmatch(op_id) for op_id in ids)
+    assert all(journal_records._OPERATION_ID.fullmatch(op_id) for op_id in ids)
     assert ids == sorted(ids, key=lambda op_id: op_id[:15])
 
 

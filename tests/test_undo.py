@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from aitasker_cli import journal, journal_reading
-from aitasker_cli.journal import Item, Operation
+from aitasker_cli.journal_records import Item, Operation
 from tests.conftest import API, agent, uuid_n
 
 AGENTS = "/api/v1/workspaces/agents"

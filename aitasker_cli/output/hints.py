@@ -66,8 +66,11 @@ def _insert(match: re.Match[str], text: str) -> str:
     """`aitasker ` and the flags this command does not already carry."""
     end = _END.search(text, match.end())
     given = text[match.end() : end.start() if end else len(text)].split()
+    # A command that names its API itself (undo of another API's operation) says exactly where
+    # it goes: the flags in effect would send it elsewhere.
+    names_its_api = {"--sandbox", "--api-url"} & set(given)
     words = ["aitasker"]
-    for flag, value in _flags:
+    for flag, value in _flags if not names_its_api else ():
         if flag not in given:
             words += [flag] if value is None else [flag, shlex.quote(value)]
     return " ".join(words) + " "
