@@ -65,7 +65,7 @@ def _may_be_help(args: list[str]) -> bool:
 
 def _answered(args: list[str]) -> bool:
     """Whether help_text printed the help ARGS ask for; anything it cannot, the CLI prints."""
-    from aitasker_cli import help_text
+    from aitasker_cli.fast import help_text
 
     try:
         return help_text.answer(args)
@@ -82,7 +82,7 @@ def _answered(args: list[str]) -> bool:
 
 def _complete() -> int:
     """Candidates on stdout; a failure shows nothing, since stderr would land in the prompt."""
-    from aitasker_cli import tab_completion
+    from aitasker_cli.fast import tab_completion
 
     try:
         return tab_completion.answer(tab_completion.requested() or "")

@@ -18,8 +18,9 @@ import pytest
 import respx
 from keyring.backend import KeyringBackend
 
-from aitasker_cli import client, render
+from aitasker_cli.api import client
 from aitasker_cli.cli.main import main
+from aitasker_cli.output import render
 from tests.homes import Snapshot, changes, home_variables, snapshot
 from tests.loopback import LoopbackApi, serve
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli.actions import ACTIONS, Action
-from aitasker_cli.routes import ROUTES
+from aitasker_cli.domain.actions import ACTIONS, Action
+from aitasker_cli.domain.routes import ROUTES
 from tests.conftest import AGENT_ID, FakeClock, agent
 
 
@@ -52,7 +52,7 @@ def test_wait_timeout_is_a_deadline_even_when_every_poll_hangs(
     run: Any, api: respx.MockRouter, logged_in: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Exit 8 at the deadline, not exit 7 after the polls' own timeouts and retries."""
-    from aitasker_cli import client
+    from aitasker_cli.api import client
 
     fake = FakeClock()
     monkeypatch.setattr(client, "sleep", fake.sleep)

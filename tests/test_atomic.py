@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aitasker_cli.atomic import write_atomically
-from aitasker_cli.errors import LocalIOError
+from aitasker_cli.core.atomic import write_atomically
+from aitasker_cli.core.errors import LocalIOError
 
 
 def test_the_new_content_replaces_the_old(tmp_path: Path) -> None:

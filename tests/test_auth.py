@@ -15,7 +15,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import null
 from keyring.errors import KeyringLocked
 
-from aitasker_cli import auth, keyring_store
+from aitasker_cli.local import auth, keyring_store
 from tests.conftest import TOKEN, agent
 
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from aitasker_cli import bulk
-from aitasker_cli.errors import NotFoundError, OutputClosed, UsageError
+from aitasker_cli.core.errors import NotFoundError, OutputClosed, UsageError
+from aitasker_cli.ops import bulk
 from tests.conftest import uuid_n
 
 

@@ -10,8 +10,7 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import client
-from aitasker_cli.client import responses
+from aitasker_cli.api import client, responses
 from tests.conftest import AGENT_ID, agent, before
 
 AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"

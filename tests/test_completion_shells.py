@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from aitasker_cli import cache
+from aitasker_cli.local import cache
 from tests.conftest import TOKEN, agent
 from tests.loopback import serve
 from tests.processes import aitasker, clean_env, installed_script

@@ -24,8 +24,8 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli.client import responses
-from aitasker_cli.errors import UnavailableError
+from aitasker_cli.api import responses
+from aitasker_cli.core.errors import UnavailableError
 from tests import hostile
 from tests.conftest import AGENT_ID, SECRETS, TOKEN, agent
 from tests.processes import clean_env, installed_script

@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from keyring.backends import fail
 
-from aitasker_cli import config, keyring_store, paths
-from aitasker_cli.errors import UsageError
-from aitasker_cli.output.formats import FORMAT_NAMES
+from aitasker_cli.core import paths
+from aitasker_cli.core.errors import UsageError
+from aitasker_cli.domain.formats import FORMAT_NAMES
+from aitasker_cli.local import config, keyring_store
 from tests.conftest import AGENT_ID, TOKEN, MemoryKeyring, agent
 
 AGENT_PATH = f"/api/v1/workspaces/agents/{AGENT_ID}"

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from aitasker_cli import entry, help_text
+from aitasker_cli import entry
 from aitasker_cli.cli.completion import help_table_text
 from aitasker_cli.cli.main import command_paths
+from aitasker_cli.fast import help_text
 from tests.processes import clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +22,7 @@ PATHS = command_paths()
 
 
 def test_the_committed_help_table_matches_the_commands() -> None:
-    committed = (ROOT / "aitasker_cli" / help_text.HELP_FILE).read_text(encoding="utf-8")
+    committed = (ROOT / "aitasker_cli" / "fast" / help_text.HELP_FILE).read_text(encoding="utf-8")
 
     assert help_table_text() == committed, "regenerate: python tools/command_table.py"
 
@@ -145,7 +146,8 @@ def test_help_into_a_pipe_closed_early_exits_0_quietly() -> None:
 def test_a_damaged_help_table_falls_back_to_typer(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from aitasker_cli import entry, help_text
+    from aitasker_cli import entry
+    from aitasker_cli.fast import help_text
 
     def damaged() -> None:
         raise ValueError("not JSON")

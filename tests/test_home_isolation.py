@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from aitasker_cli import paths
+from aitasker_cli.core import paths
 from tests.processes import aitasker, clean_env
 
 ROOT = Path(__file__).resolve().parents[1]

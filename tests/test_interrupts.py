@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aitasker_cli import interrupts
-from aitasker_cli.errors import Terminated
+from aitasker_cli.core import interrupts
+from aitasker_cli.core.errors import Terminated
 
 
 def test_outside_a_held_block_a_signal_is_raised_at_once() -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from aitasker_cli import journal, journal_reading, journal_records
-from aitasker_cli.errors import ExitCode, LocalIOError, NotFoundError, UsageError
-from aitasker_cli.journal_records import Item, Operation
-from aitasker_cli.paths import state_dir
+from aitasker_cli.core.errors import ExitCode, LocalIOError, NotFoundError, UsageError
+from aitasker_cli.core.paths import state_dir
+from aitasker_cli.local import journal, journal_reading, journal_records
+from aitasker_cli.local.journal_records import Item, Operation
 from tests.conftest import AGENT_ID, TOKEN, uuid_n
 from tests.processes import clean_env
 
@@ -272,7 +272,7 @@ def test_an_operation_the_journal_cannot_hold_is_refused_and_nothing_written(
 WRITER = textwrap.dedent(
     """
     import sys
-    from aitasker_cli import journal, journal_reading, journal_records
+    from aitasker_cli.local import journal, journal_reading, journal_records
 
     writer = int(sys.argv[1])
     for n in range(25):
@@ -331,7 +331,7 @@ def test_writers_in_several_processes_lose_nothing() -> None:
 
 
 def test_writers_in_several_processes_trim_together() -> None:
-    script = WRITER.replace("import sys\n", "import sys\nimport aitasker_cli.journal as j\n")
+    script = WRITER.replace("import sys\n", "import sys\nimport aitasker_cli.local.journal as j\n")
     script = script.replace("writer = int", "j.KEEP_OPERATIONS = 30\nwriter = int")
     run_writers(script)
 

@@ -193,10 +193,10 @@ def test_random_argv_never_crashes_the_parser(
 
 
 INTERRUPT_POINTS = [
-    "aitasker_cli.config.load_profile",
-    "aitasker_cli.auth.resolve_token",
-    "aitasker_cli.client.ApiClient._send",
-    "aitasker_cli.render.show",
+    "aitasker_cli.local.config.load_profile",
+    "aitasker_cli.local.auth.resolve_token",
+    "aitasker_cli.api.client.ApiClient._send",
+    "aitasker_cli.output.render.show",
     "aitasker_cli.output.sink.out",
 ]
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import render
+from aitasker_cli.output import render
 from tests.conftest import AGENT_ID, WORKSPACE_ID, agent, before, task, workspace
 
 HOSTILE = [

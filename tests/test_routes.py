@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aitasker_cli.errors import UsageError
-from aitasker_cli.routes import build_path, parse_id
+from aitasker_cli.core.errors import UsageError
+from aitasker_cli.domain.routes import build_path, parse_id
 
 
 @pytest.mark.parametrize(("noun", "article"), [("agent", "An"), ("workspace", "A")])

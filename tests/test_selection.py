@@ -8,9 +8,9 @@ from typing import Any, cast
 
 import pytest
 
-from aitasker_cli.actions import PAUSE
-from aitasker_cli.errors import UnavailableError, UsageError
-from aitasker_cli.selection import Condition, as_text, look_up, parse_where, select_all
+from aitasker_cli.core.errors import UnavailableError, UsageError
+from aitasker_cli.domain.actions import PAUSE
+from aitasker_cli.ops.selection import Condition, as_text, look_up, parse_where, select_all
 from tests.conftest import uuid_n
 
 

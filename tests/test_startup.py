@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aitasker_cli import cache
+from aitasker_cli.local import cache
 from tests.conftest import AGENT_ID, TOKEN, agent, workspace
 from tests.loopback import serve
 from tests.processes import clean_env
@@ -22,8 +22,8 @@ HEAVY = (
     "keyring",
     "rich",
     "pydantic",
-    "aitasker_cli.client",
-    "aitasker_cli.models",
+    "aitasker_cli.api.client",
+    "aitasker_cli.api.models",
     "click",
 )
 """click: Typer 0.28 carries its own copy; the separate package would be loaded for nothing."""
@@ -64,7 +64,12 @@ def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:
     assert [name for name in HEAVY if name in loaded] == []
 
 
-HELP_MODULES = {"aitasker_cli", "aitasker_cli.entry", "aitasker_cli.help_text"}
+HELP_MODULES = {
+    "aitasker_cli",
+    "aitasker_cli.entry",
+    "aitasker_cli.fast",
+    "aitasker_cli.fast.help_text",
+}
 """Of aitasker_cli, what answering `--help` may import."""
 
 
@@ -113,10 +118,13 @@ SITE_HOOKS = (
 TAB_MODULES = {
     "aitasker_cli",
     "aitasker_cli.entry",
-    "aitasker_cli.tab_completion",
-    "aitasker_cli.cache",
-    "aitasker_cli.paths",
-    "aitasker_cli.patterns",
+    "aitasker_cli.fast",
+    "aitasker_cli.fast.tab_completion",
+    "aitasker_cli.local",
+    "aitasker_cli.local.cache",
+    "aitasker_cli.core",
+    "aitasker_cli.core.paths",
+    "aitasker_cli.core.patterns",
 }
 """Of aitasker_cli, what answering TAB with IDs may import."""
 
@@ -171,13 +179,18 @@ NOT_FOR_AN_AGENT = (
     "pygments",
     "aitasker_cli.output.tables",
     "aitasker_cli.sandbox",
-    "aitasker_cli.bulk",
-    "aitasker_cli.tab_completion",
+    "aitasker_cli.ops.bulk",
+    "aitasker_cli.fast.tab_completion",
     "aitasker_cli.cli.workspaces",
 )
 """What no command on one agent needs, with a token in the environment: rich (JSON is written
 plainly), the keyring, the sandbox, bulk runs, completion, the workspace commands."""
-NOT_FOR_ONE_CALL = (*NOT_FOR_AN_AGENT, "aitasker_cli.journal", "aitasker_cli.cache", "tomllib")
+NOT_FOR_ONE_CALL = (
+    *NOT_FOR_AN_AGENT,
+    "aitasker_cli.local.journal",
+    "aitasker_cli.local.cache",
+    "tomllib",
+)
 """`agents show ID -o json` changes nothing, so it has no journal or cache to write either; and
 with no config file there is no TOML to parse."""
 
@@ -208,7 +221,7 @@ def test_a_single_call_loads_only_what_it_uses() -> None:
     assert {name for name in loaded if name.startswith(NOT_FOR_ONE_CALL)} == set()
 
 
-NOT_FOR_ONE_CHANGE = (*NOT_FOR_AN_AGENT, "aitasker_cli.selection")
+NOT_FOR_ONE_CHANGE = (*NOT_FOR_AN_AGENT, "aitasker_cli.ops.selection")
 """`agents pause ID -o id` looks the agent up, sends the change and writes the journal and the
 completion cache, but runs no bulk machinery and no filter."""
 
@@ -223,7 +236,7 @@ def test_a_single_change_loads_only_what_it_uses() -> None:
 
     assert printed.strip() == AGENT_ID
     assert {name for name in loaded if name.startswith(NOT_FOR_ONE_CHANGE)} == set()
-    assert "aitasker_cli.journal" in loaded  # the change was recorded, for undo
+    assert "aitasker_cli.local.journal" in loaded  # the change was recorded, for undo
 
 
 def test_httpx_command_line_is_not_loaded_where_click_is_installed() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aitasker_cli.suggest import close_matches, fold
+from aitasker_cli.core.suggest import close_matches, fold
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import journal, journal_reading
-from aitasker_cli.journal_records import Item, Operation
+from aitasker_cli.local import journal, journal_reading
+from aitasker_cli.local.journal_records import Item, Operation
 from tests.conftest import API, agent, uuid_n
 
 AGENTS = "/api/v1/workspaces/agents"

@@ -1,5 +1,5 @@
-"""Write aitasker_cli/command_table.json (what TAB knows of every command) and
-aitasker_cli/help_table.json (what `--help` shows of them), from the commands.
+"""Write aitasker_cli/fast/command_table.json (what TAB knows of every command) and
+aitasker_cli/fast/help_table.json (what `--help` shows of them), from the commands.
 
     python tools/command_table.py
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aitasker_cli
+import aitasker_cli.fast
 from aitasker_cli.cli.completion import help_table_text, table_text
-from aitasker_cli.help_text import HELP_FILE
-from aitasker_cli.tab_completion import TABLE_FILE
+from aitasker_cli.fast.help_text import HELP_FILE
+from aitasker_cli.fast.tab_completion import TABLE_FILE
 
 if __name__ == "__main__":
-    package = Path(aitasker_cli.__file__)
-    package.with_name(TABLE_FILE).write_text(table_text(), encoding="utf-8")
-    package.with_name(HELP_FILE).write_text(help_table_text(), encoding="utf-8")
+    fast = Path(aitasker_cli.fast.__file__)
+    fast.with_name(TABLE_FILE).write_text(table_text(), encoding="utf-8")
+    fast.with_name(HELP_FILE).write_text(help_table_text(), encoding="utf-8")

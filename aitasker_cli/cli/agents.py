@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import views
-from aitasker_cli.actions import ACTIONS, Action
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
@@ -20,7 +18,9 @@ from aitasker_cli.cli.options import (
     status_option,
 )
 from aitasker_cli.cli.session import Listing, connect
-from aitasker_cli.statuses import AgentStatus
+from aitasker_cli.domain import views
+from aitasker_cli.domain.actions import ACTIONS, Action
+from aitasker_cli.domain.statuses import AgentStatus
 
 AgentIdArg = Annotated[
     str,
@@ -113,7 +113,9 @@ def list_agents(
     all_pages: AllOpt = False,
 ) -> None:
     """List your hired agents."""
-    from aitasker_cli import cache, render, statuses
+    from aitasker_cli.domain import statuses
+    from aitasker_cli.local import cache
+    from aitasker_cli.output import render
 
     if warning := statuses.unknown(status, AgentStatus, "agent"):
         render.warning(warning)
@@ -129,8 +131,8 @@ def list_agents(
 @api_command
 def show_agent(common: Common, agent_id: AgentIdArg) -> None:
     """Show one hired agent with its workspace."""
-    from aitasker_cli import render
-    from aitasker_cli.resolve import Resolver
+    from aitasker_cli.ops.resolve import Resolver
+    from aitasker_cli.output import render
 
     with connect(common) as session:
         full_id = Resolver(session.client, "agent").id_of(agent_id)
@@ -152,7 +154,7 @@ def _status_command(action: Action) -> Callable[..., None]:
         wait_timeout: WaitTimeoutOpt = 120,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     ) -> None:
-        from aitasker_cli.changes import Selection, change_agents
+        from aitasker_cli.ops.changes import Selection, change_agents
 
         chosen = Selection(agent_ids or [], stdin, every, where or [], dry_run, yes)
         with connect(common) as session:

@@ -14,8 +14,8 @@ import typer
 
 from aitasker_cli.cli.options import Common, api_command
 from aitasker_cli.cli.session import connect
-from aitasker_cli.errors import UsageError
-from aitasker_cli.output.formats import Output, OutputFormat
+from aitasker_cli.core.errors import UsageError
+from aitasker_cli.domain.formats import Output, OutputFormat
 
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 """An HTTP method or header name (RFC 9110, section 5.6.2)."""
@@ -83,7 +83,7 @@ def command(
     -o json (the default, whatever format is set elsewhere) or -o ndjson (one line per
     item of an array); --fields keeps those keys (a.b for nested) of each object.
     """
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     explicit = _explicit_format(common)
     values = {**_fields(field or [], typed=False), **_fields(typed_field or [], typed=True)}

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from aitasker_cli import auth, credentials, keyring_store, tokens, views
 from aitasker_cli.cli.options import Common, api_command
 from aitasker_cli.cli.session import connect
-from aitasker_cli.errors import AitaskerError, AuthError, UsageError
+from aitasker_cli.core.errors import AitaskerError, AuthError, UsageError
+from aitasker_cli.domain import views
+from aitasker_cli.local import auth, credentials, keyring_store, tokens
 
 
 @api_command
@@ -36,7 +37,7 @@ def login(
 
     Create a token on the API keys page: https://docs.aitasker.co/authentication/api-keys
     """
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     settings = common.settings(creating_profile=True)
     if settings.sandbox:
@@ -64,7 +65,7 @@ def login(
 @api_command
 def logout(common: Common) -> None:
     """Remove the stored token of this profile and API host."""
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     settings = common.settings()
     forgotten = auth.forget(settings)
@@ -92,7 +93,7 @@ def status(
     ] = False,
 ) -> None:
     """Show where the token comes from, what kind it is, and whether the API accepts it."""
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     with connect(common) as session:
         token = auth.resolve_token(session.settings)
@@ -139,14 +140,14 @@ def _expiry(kind: tokens.TokenKind) -> datetime | str | None:
 @api_command
 def token(common: Common) -> None:
     """Print the token this profile would send, for use in other tools."""
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     render.write_secret(auth.resolve_token(common.settings()).value)
 
 
 def _read_token(with_token: bool) -> str:
     """The token from stdin (--with-token) or a hidden prompt; never waits on a pipe or a TTY."""
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     if with_token:
         if sys.stdin.isatty():

@@ -20,8 +20,8 @@ from typer._types import TyperChoice
 from aitasker_cli.entry import COMPLETE_VAR
 
 if TYPE_CHECKING:
-    from aitasker_cli.help_text import HelpTable, Page, Section
-    from aitasker_cli.tab_completion import Argument, Command, Option, Table
+    from aitasker_cli.fast.help_text import HelpTable, Page, Section
+    from aitasker_cli.fast.tab_completion import Argument, Command, Option, Table
 
 
 class Shell(str, Enum):
@@ -77,8 +77,8 @@ def table() -> Table:
 
     tab_completion answers TAB from this (as JSON) without importing Typer or Click.
     """
-    from aitasker_cli import views
     from aitasker_cli.cli.main import GROUPS, HELP_COMMAND, HELP_SUMMARY, build_app, command_paths
+    from aitasker_cli.domain import views
 
     commands: dict[str, Command] = {}
     for words in command_paths():
@@ -104,7 +104,7 @@ def table() -> Table:
 
 
 def table_text() -> str:
-    """The table as aitasker_cli/command_table.json holds it."""
+    """The table as aitasker_cli/fast/command_table.json holds it."""
     return json.dumps(table(), indent=1, ensure_ascii=False) + "\n"
 
 
@@ -134,7 +134,7 @@ def help_table() -> HelpTable:
 
 
 def help_table_text() -> str:
-    """The table as aitasker_cli/help_table.json holds it."""
+    """The table as aitasker_cli/fast/help_table.json holds it."""
     return json.dumps(help_table(), indent=1, ensure_ascii=False) + "\n"
 
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from aitasker_cli import doctor, views
 from aitasker_cli.cli.options import Common, api_command
 from aitasker_cli.cli.session import connect
-from aitasker_cli.errors import AitaskerError, ExitCode
+from aitasker_cli.core.errors import AitaskerError, ExitCode
+from aitasker_cli.domain import views
+from aitasker_cli.ops import doctor
 
 if TYPE_CHECKING:
-    from aitasker_cli.config import Settings
+    from aitasker_cli.local.config import Settings
 
 
 @api_command
 def command(common: Common) -> None:
     """Check the installation, config, token, keyring, API and clock, and say what to fix."""
 
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     def probe() -> datetime | None:
         with connect(common) as session:

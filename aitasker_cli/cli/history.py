@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from aitasker_cli import views
 from aitasker_cli.cli.options import AllOpt, Common, LimitOpt, api_command, page_limit
+from aitasker_cli.domain import views
 
 
 @api_command
 def command(common: Common, limit: LimitOpt = None, all_pages: AllOpt = False) -> None:
     """List recent pause, resume and undo operations (this machine's journal), newest first."""
-    from aitasker_cli import journal_reading, render
+    from aitasker_cli.local import journal_reading
+    from aitasker_cli.output import render
 
     settings = common.settings()
     output = render.output_options(settings.output, common.fields, no_color=common.no_color)

@@ -18,7 +18,7 @@ from typer import _click as click
 from aitasker_cli import __version__
 from aitasker_cli.cli.examples import examples_text
 from aitasker_cli.cli.options import COMMON_NAMES, VALUE_OPTIONS, Common, api_command
-from aitasker_cli.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
+from aitasker_cli.core.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
 from aitasker_cli.output import hints, streams
 
 COMMANDS = {
@@ -237,7 +237,7 @@ def _stand_in() -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        from aitasker_cli import render
+        from aitasker_cli.output import render
 
         render.line(f"aitasker {__version__}")
         raise typer.Exit()
@@ -323,7 +323,7 @@ def _stop_on_signals() -> None:
     """
 
     def stop(number: int, _frame: FrameType | None) -> None:
-        from aitasker_cli import interrupts
+        from aitasker_cli.core import interrupts
 
         for each in (signal.SIGINT, signal.SIGTERM):
             signal.signal(each, signal.SIG_IGN)
@@ -338,10 +338,10 @@ def _stop_on_signals() -> None:
 
 def _report(exc: BaseException, debug: bool) -> int:
     """Tell the user what went wrong, in one place; returns the exit code."""
-    from aitasker_cli import render
+    from aitasker_cli.output import render
 
     if isinstance(exc, AitaskerError):
-        from aitasker_cli.config import ApiUrlError
+        from aitasker_cli.local.config import ApiUrlError
 
         if isinstance(exc, ApiUrlError):
             hints.without_url()

@@ -12,12 +12,12 @@ import typer
 from typer._click.exceptions import UsageError as ClickUsageError
 from typer._click.types import IntRange
 
-from aitasker_cli.errors import UsageError
-from aitasker_cli.output.formats import OutputFormat
-from aitasker_cli.statuses import Status, names, status_help
+from aitasker_cli.core.errors import UsageError
+from aitasker_cli.domain.formats import OutputFormat
+from aitasker_cli.domain.statuses import Status, names, status_help
 
 if TYPE_CHECKING:
-    from aitasker_cli.config import Settings
+    from aitasker_cli.local.config import Settings
 
 
 Completer = Callable[[typer.Context, str], list[tuple[str, str]]]
@@ -31,7 +31,7 @@ def completes(source: str) -> Completer:
     """
 
     def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-        from aitasker_cli.tab_completion import values
+        from aitasker_cli.fast.tab_completion import values
 
         return values(source, incomplete, ctx.command_path.split()[1:])
 
@@ -181,7 +181,7 @@ class Common:
 
     def settings(self, *, creating_profile: bool = False) -> Settings:
         """The resolved settings; `creating_profile` lets `auth login` name a new profile."""
-        from aitasker_cli.config import resolve_settings
+        from aitasker_cli.local.config import resolve_settings
 
         return resolve_settings(
             creating_profile=creating_profile,
@@ -259,6 +259,6 @@ def page_limit(limit: int | None, all_pages: bool) -> int | None:
     """How many items to fetch: None for --all, else --limit (default one page)."""
     if all_pages and limit is not None:
         raise UsageError("--limit and --all cannot be used together")
-    from aitasker_cli.routes import PAGE_SIZE
+    from aitasker_cli.domain.routes import PAGE_SIZE
 
     return None if all_pages else (limit or PAGE_SIZE)

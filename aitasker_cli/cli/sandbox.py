@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from aitasker_cli.errors import UsageError
+from aitasker_cli.core.errors import UsageError
 
 AgentsOpt = Annotated[
     int | None,
@@ -54,8 +54,8 @@ def serve(
     It accepts any token, so on an address other than loopback anyone who can reach it can
     use it (a warning says so); for `--host 0.0.0.0` or `::` the URL printed is loopback's.
     """
-    from aitasker_cli import render
     from aitasker_cli.entry import start_up_over
+    from aitasker_cli.output import render
     from aitasker_cli.sandbox.app import MAX_BODY_BYTES, SandboxApp
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
     from aitasker_cli.sandbox.server import SandboxServer
@@ -97,8 +97,8 @@ def serve(
 
 def reset(agents: AgentsOpt = None) -> None:
     """Put the --sandbox state back to the demo fleet."""
-    from aitasker_cli import render
-    from aitasker_cli.paths import sandbox_dir
+    from aitasker_cli.core.paths import sandbox_dir
+    from aitasker_cli.output import render
     from aitasker_cli.sandbox.database import FileStore
     from aitasker_cli.sandbox.embedded import cli_errors
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS

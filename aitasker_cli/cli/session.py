@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aitasker_cli.api.client import ApiClient
     from aitasker_cli.cli.options import Common
-    from aitasker_cli.client import ApiClient
-    from aitasker_cli.config import Settings
-    from aitasker_cli.output.formats import Output
+    from aitasker_cli.domain.formats import Output
+    from aitasker_cli.local.config import Settings
 
 
 @dataclass
@@ -29,9 +29,9 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
     Looking the token up late means a malformed ID or option fails as a usage error (exit 2)
     even when no token is configured. `token` replaces the stored one (for `auth login`).
     """
-    from aitasker_cli import render
-    from aitasker_cli.client import ApiClient
+    from aitasker_cli.api.client import ApiClient
     from aitasker_cli.entry import start_up_over
+    from aitasker_cli.output import render
 
     settings = common.settings(creating_profile=token is not None)
     output = render.output_options(settings.output, common.fields, no_color=common.no_color)
@@ -57,7 +57,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
 
 def sandbox_app() -> Any:
     """The sandbox API over the state shared by every `--sandbox` invocation."""
-    from aitasker_cli.paths import sandbox_dir
+    from aitasker_cli.core.paths import sandbox_dir
     from aitasker_cli.sandbox.embedded import EmbeddedSandbox
 
     return EmbeddedSandbox(sandbox_dir())
@@ -65,7 +65,8 @@ def sandbox_app() -> Any:
 
 def bearer_token(settings: Settings) -> str:
     """The resolved token, registered with render so it can never be printed."""
-    from aitasker_cli import auth, render
+    from aitasker_cli.local import auth
+    from aitasker_cli.output import render
 
     token = auth.resolve_token(settings)
     if token.source is not auth.TokenSource.sandbox:  # public, and would mask real data
@@ -100,7 +101,7 @@ class Listing:
     def tell_if_cut(self, noun: str) -> None:
         """Say on stderr that the listing was cut, if more items exist (`noun` singular)."""
         if self.more and self._limit is not None:
-            from aitasker_cli import render
+            from aitasker_cli.output import render
 
             shown = f"{self._limit} {noun}" + ("" if self._limit == 1 else "s")
             render.message(f"Showing {shown}; more exist: use --all or --limit N")

@@ -41,7 +41,7 @@ def command(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
 ) -> None:
     """Put back the agents an operation changed, if nobody has changed them since."""
-    from aitasker_cli.undoing import undo
+    from aitasker_cli.ops.undoing import undo
 
     with connect(common) as session:
         undo(session, operation_id, from_file, dry_run=dry_run, yes=yes, concurrency=concurrency)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli import views
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
@@ -18,7 +17,8 @@ from aitasker_cli.cli.options import (
     status_option,
 )
 from aitasker_cli.cli.session import Listing, connect
-from aitasker_cli.statuses import TaskStatus, WorkspaceStatus
+from aitasker_cli.domain import views
+from aitasker_cli.domain.statuses import TaskStatus, WorkspaceStatus
 
 WorkspaceIdArg = Annotated[
     str,
@@ -41,7 +41,9 @@ def list_workspaces(
     all_pages: AllOpt = False,
 ) -> None:
     """List your workspaces."""
-    from aitasker_cli import cache, render, statuses
+    from aitasker_cli.domain import statuses
+    from aitasker_cli.local import cache
+    from aitasker_cli.output import render
 
     if warning := statuses.unknown(status, WorkspaceStatus, "workspace"):
         render.warning(warning)
@@ -57,8 +59,8 @@ def list_workspaces(
 @api_command
 def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
     """Show one workspace with its hired agent."""
-    from aitasker_cli import render
-    from aitasker_cli.resolve import Resolver
+    from aitasker_cli.ops.resolve import Resolver
+    from aitasker_cli.output import render
 
     with connect(common) as session:
         full_id = Resolver(session.client, "workspace").id_of(workspace_id)
@@ -74,11 +76,12 @@ def list_tasks(
     all_pages: AllOpt = False,
 ) -> None:
     """List the tasks of a workspace."""
-    from aitasker_cli import render, statuses
+    from aitasker_cli.domain import statuses
+    from aitasker_cli.output import render
 
     if warning := statuses.unknown(status, TaskStatus, "task"):
         render.warning(warning)
-    from aitasker_cli.resolve import Resolver
+    from aitasker_cli.ops.resolve import Resolver
 
     with connect(common) as session:
         full_id = Resolver(session.client, "workspace").id_of(workspace_id)

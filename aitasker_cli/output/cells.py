@@ -1,6 +1,6 @@
 """From the server's objects to text: field paths, cells, times and JSON, safe for each format.
 
-An item is a model (aitasker_cli/models.py) or a plain mapping. Cells read typed values from it
+An item is a model (aitasker_cli/api/models.py) or a plain mapping. Cells read typed values from it
 (datetimes, enums); JSON is projected from the object exactly as the server sent it.
 """
 
@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from aitasker_cli.errors import UsageError
+from aitasker_cli.core.errors import UsageError
+from aitasker_cli.domain.views import View
 from aitasker_cli.output.sink import escape
-from aitasker_cli.views import View
 
 MAX_FIELD_DEPTH = 16
 MESSAGE_LIMIT = 500

@@ -12,8 +12,8 @@ import re
 import sys
 from collections.abc import Sequence
 
-from aitasker_cli.errors import LocalIOError, OutputClosed
-from aitasker_cli.patterns import TOKEN_SHAPE
+from aitasker_cli.core.errors import LocalIOError, OutputClosed
+from aitasker_cli.core.patterns import TOKEN_SHAPE
 
 REDACTED = "<redacted>"
 SHORTEST_SECRET = 16

@@ -14,6 +14,8 @@ from typing import Any
 
 from typing_extensions import assert_never
 
+from aitasker_cli.domain.formats import Output, OutputFormat
+from aitasker_cli.domain.views import View
 from aitasker_cli.output import sink
 from aitasker_cli.output.cells import (
     checked_fields,
@@ -27,8 +29,6 @@ from aitasker_cli.output.cells import (
     scalar,
     to_json,
 )
-from aitasker_cli.output.formats import Output, OutputFormat
-from aitasker_cli.views import View
 
 RESULT_FIELDS = ("display_name", "status")
 """The agent's fields a bulk result shows by default, beside its ID, outcome and error."""
@@ -263,7 +263,7 @@ def writer_for(view: View, out: Output, order: Sequence[str] = ()) -> Writer:
 
 def _known_name(agent_id: str) -> str:
     """The name an earlier listing showed for this agent, for a failed row that has none."""
-    from aitasker_cli import cache
+    from aitasker_cli.local import cache
 
     return cache.name_of("agents", agent_id)
 

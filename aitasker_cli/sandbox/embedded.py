@@ -1,6 +1,6 @@
 """The sandbox as the CLI runs it behind `--sandbox`: its own failures become the CLI's errors.
 
-The one module of the sandbox that knows aitasker_cli.errors. The app is called in-process
+The one module of the sandbox that knows aitasker_cli.core.errors. The app is called in-process
 (through httpx's WSGI transport), so what it raises comes out of the client's request into the
 command; here it becomes an error with the contract's exit code instead of a traceback.
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from aitasker_cli.errors import LocalIOError, UsageError
+from aitasker_cli.core.errors import LocalIOError, UsageError
 from aitasker_cli.sandbox.app import SandboxApp
 from aitasker_cli.sandbox.database import FileStore
 from aitasker_cli.sandbox.errors import SandboxIOError, SandboxStateError

@@ -1,7 +1,7 @@
 """The operations the sandbox serves, by operationId, with the method and path the API
 description (shared/api/openapi.yaml) gives each.
 
-Written out here rather than shared with the client's table (aitasker_cli/routes.py), so that
+Written out here rather than shared with the client's table (aitasker_cli/domain/routes.py), so that
 a wrong path in the client is a 404 from the sandbox too, not a path both agree on.
 """
 

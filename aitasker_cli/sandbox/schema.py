@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aitasker_cli.patterns import encodable
+from aitasker_cli.core.patterns import encodable
 from aitasker_cli.sandbox.fleet import ApiProblem, validation_problem
 
 BODY_DEPTH = 32

@@ -15,7 +15,8 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import journal_reading, render
+from aitasker_cli.local import journal_reading
+from aitasker_cli.output import render
 from tests.conftest import AGENT_ID, TOKEN, agent, before, uuid_n
 
 AGENTS_PATH = "/api/v1/workspaces/agents"

@@ -16,7 +16,8 @@ import pytest
 import respx
 from keyring.backends import fail
 
-from aitasker_cli import patterns, tokens
+from aitasker_cli.core import patterns
+from aitasker_cli.local import tokens
 from tests.conftest import OTHER_TOKEN, TOKEN
 
 VERIFY_PATH = "/api/v1/workspaces"

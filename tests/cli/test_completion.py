@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aitasker_cli import cache
+from aitasker_cli.local import cache
 from tests.conftest import TOKEN, agent
 from tests.loopback import serve
 from tests.processes import aitasker, clean_env, installed_script

@@ -14,7 +14,7 @@ import pytest
 import respx
 from keyring.backends import fail
 
-from aitasker_cli import doctor
+from aitasker_cli.ops import doctor
 from tests.conftest import TOKEN
 
 VERIFY = "/api/v1/workspaces"

@@ -11,7 +11,8 @@ import httpx
 import pytest
 import respx
 
-from aitasker_cli import __version__, render
+from aitasker_cli import __version__
+from aitasker_cli.output import render
 from tests.conftest import AGENT_ID
 
 

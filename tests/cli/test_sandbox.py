@@ -54,14 +54,14 @@ def test_sandbox_errors_have_the_contract_exit_codes(run: Any) -> None:
 
 WRONG_ROUTE = """
 import sys
-from aitasker_cli import routes
+from aitasker_cli.domain import routes
 routes.ROUTES["agents.pause"] = routes.Route(sys.argv[1], sys.argv[2], confirmed=False)
 sys.argv[1:3] = []
 from aitasker_cli.cli.main import main
 main()
 """
 """`aitasker` with one route of the client's table changed before anything else is imported,
-as an edit to aitasker_cli/routes.py would change it."""
+as an edit to aitasker_cli/domain/routes.py would change it."""
 
 
 @pytest.mark.parametrize(

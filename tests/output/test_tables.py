@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aitasker_cli.domain.views import AGENTS, TASKS
 from aitasker_cli.output import tables
-from aitasker_cli.views import AGENTS, TASKS
 
 GAP = 3
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aitasker_cli.errors import ExitCode, LocalIOError, UsageError
+from aitasker_cli.core.errors import ExitCode, LocalIOError, UsageError
 from aitasker_cli.sandbox.embedded import EmbeddedSandbox
 from aitasker_cli.sandbox.seed import seed_state
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aitasker_cli.routes import ROUTES
+from aitasker_cli.domain.routes import ROUTES
 from aitasker_cli.sandbox import app
 from aitasker_cli.sandbox.routes import OPERATIONS
 from aitasker_cli.sandbox.seed import seed_state
@@ -52,9 +52,9 @@ def test_no_sandbox_module_borrows_the_clients_routes_or_errors() -> None:
         tree = ast.parse(module.read_text(encoding="utf-8"))
         names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        forbidden = {"aitasker_cli.routes"}
+        forbidden = {"aitasker_cli.domain.routes"}
         if module.name != "embedded.py":
-            forbidden.add("aitasker_cli.errors")
+            forbidden.add("aitasker_cli.core.errors")
         if names & forbidden:
             borrowed[module.name] = sorted(names & forbidden)
 

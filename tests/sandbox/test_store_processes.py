@@ -181,7 +181,7 @@ FULL_DISK = """
 import json, resource, signal, sys
 from pathlib import Path
 import httpx
-from aitasker_cli.errors import LocalIOError
+from aitasker_cli.core.errors import LocalIOError
 from aitasker_cli.sandbox.embedded import EmbeddedSandbox
 
 folder, agent_id = Path(sys.argv[1]), sys.argv[2]

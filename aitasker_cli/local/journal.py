@@ -1,0 +1,249 @@
+"""The journal of changes: what each `agents pause|resume|undo` run did to each agent, so that
+`aitasker history` can list them and `aitasker undo` can put agents back.
+
+It is `journal.jsonl` in the state folder (`paths.state_dir()`), private to the user (folder
+0700, file 0600), oldest first. A run writes ahead (`Run`): its header and each agent's intent
+before the change is sent, then the agent's outcome, so even a `kill -9` leaves a record of
+every change that may have been made; an intent with no outcome reads back as `interrupted`.
+The journal keeps the newest KEEP_OPERATIONS operations and MAX_BYTES, dropping the oldest
+whole operations, never part of one; the newest is kept whatever its size.
+
+The file may be old, edited or damaged, so reading keeps only records exactly as this module
+writes them (format 2, or format 1's one line per operation) and skips the rest silently.
+Nothing but the fields of Operation and Item is ever written: never a token.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time as _time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aitasker_cli.core.errors import LocalIOError
+from aitasker_cli.core.paths import state_dir
+from aitasker_cli.core.patterns import encodable
+from aitasker_cli.local import journal_file
+from aitasker_cli.local.journal_records import (
+    NAME_LENGTH,
+    PENDING,
+    STATUS_LENGTH,
+    Item,
+    Operation,
+    operation_problem,
+)
+
+KEEP_OPERATIONS = 1000
+MAX_BYTES = 32 * 1024 * 1024
+"""The journal's size cap; the newest operation is always kept even if alone larger.
+`AITASKER_JOURNAL_MAX_BYTES` may lower it (for tests)."""
+SMALLEST_OPERATION = 200
+"""No operation is written shorter (a header alone is about this long)."""
+SYNC_SECONDS = 1.0
+"""A run flushes the journal to disk at its end and at least this often while it goes."""
+
+_issued: set[str] = set()
+"""The IDs new_operation_id has given in this process."""
+
+
+def new_operation_id() -> str:
+    """UTC time to the second and 6 random hex digits: `20261129T112005-3f9a2c`.
+
+    IDs sort by time, read as a time, and two processes starting in the same second still get
+    different ones (the random part comes from the OS's entropy). One process never gets the
+    same ID twice.
+    """
+    while True:
+        operation_id = f"{_time.strftime('%Y%m%dT%H%M%S', _time.gmtime())}-{secrets.token_hex(3)}"
+        if operation_id not in _issued:
+            _issued.add(operation_id)
+            return operation_id
+
+
+def journal_path() -> Path:
+    return state_dir() / "journal.jsonl"
+
+
+def max_bytes() -> int:
+    """MAX_BYTES, or less if AITASKER_JOURNAL_MAX_BYTES asks for less."""
+    wanted = os.environ.get("AITASKER_JOURNAL_MAX_BYTES", "")
+    return min(MAX_BYTES, int(wanted)) if wanted.isdigit() and int(wanted) > 0 else MAX_BYTES
+
+
+class Run:
+    """The journal of one run as it happens: its header with the first item written, each
+    agent's intent before its change is sent, and each outcome. Thread-safe.
+
+    A journal that cannot be written never stops the run: the first failure is kept in
+    `problem`, and nothing more is written.
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: str,
+        api_url: str,
+        action: str,
+        undoes: str | None = None,
+        origin: str = "terminal",
+    ) -> None:
+        self.id = new_operation_id()
+        self._header = Operation(
+            id=self.id,
+            time=_time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime()),
+            profile=profile,
+            host=urlsplit(api_url).netloc.lower(),
+            action=action,
+            items=(),
+            undoes=undoes,
+            api_url=api_url,
+            origin=origin,
+        )
+        self._lock = threading.Lock()
+        self._started = False
+        self._synced = _time.monotonic()
+        self.problem: str | None = None
+        """Why the journal could not be written (then this run cannot be undone from it)."""
+        self.changed = 0
+        self._interrupted = 0
+        self._open: set[str] = set()
+        """Agents whose change was sent with no outcome known yet."""
+
+    def intend(self, agent_id: str, name: str, before: str | None) -> None:
+        """Before a change is sent to `agent_id`: the change may be made from now on."""
+        self._write(Item(agent_id, name, before, None, PENDING))
+
+    def note(self, item: Item) -> None:
+        """An item's outcome."""
+        self._write(item)
+
+    def close(self) -> None:
+        """At the end of the run: flush to disk and trim the journal."""
+        with self._lock:
+            if not self._started or self.problem:
+                return
+            path = journal_path()
+            try:
+                with journal_file.locked(path.with_name("journal.lock")):
+                    journal_file.append(path, _end_line(self.id), sync=True)
+                    journal_file.trim(
+                        path, max_bytes(), KEEP_OPERATIONS, SMALLEST_OPERATION, ending=self.id
+                    )
+            except OSError as exc:
+                self.problem = _problem("write", path, exc)
+
+    @property
+    def undoable(self) -> bool:
+        """Whether the journal holds something of this run for `undo` to put back."""
+        may_have_changed = self.changed or self._interrupted or self._open
+        return self._started and self.problem is None and bool(may_have_changed)
+
+    def _write(self, item: Item) -> None:
+        with self._lock:
+            if self.problem:
+                return
+            data = _item_line(self.id, item)
+            if not self._started:
+                data = _header_line(self._header) + data
+            path = journal_path()
+            now = _time.monotonic()
+            try:
+                if not self._started:
+                    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                with journal_file.locked(path.with_name("journal.lock")):
+                    journal_file.append(path, data, sync=now - self._synced > SYNC_SECONDS)
+            except OSError as exc:
+                self.problem = _problem("write", path, exc)
+                return
+            self._started = True
+            if now - self._synced > SYNC_SECONDS:
+                self._synced = now
+            if item.outcome == PENDING:
+                self._open.add(item.id)
+            else:
+                was_sent = item.id in self._open
+                self._open.discard(item.id)
+                self.changed += item.outcome == "changed"
+                self._interrupted += item.outcome == "interrupted" and was_sent
+
+
+def record(operation: Operation) -> None:
+    """Append a whole `operation` to the journal at once, then trim it if it has grown too long.
+
+    LocalIOError (exit 10) if the journal cannot be written; ValueError if `operation` is not
+    one the journal can hold (an ID not from new_operation_id, an item ID that is not a
+    UUID, an unknown outcome...): a bug in the caller.
+    """
+    problem = operation_problem(operation)
+    if problem:
+        raise ValueError(f"not an operation the journal can hold: {problem}")
+    data = (
+        _header_line(operation)
+        + b"".join(
+            # An item cut off in flight was sent: its intent comes first, as a Run writes it.
+            (_item_line(operation.id, item._replace(outcome=PENDING)) if _in_flight(item) else b"")
+            + _item_line(operation.id, item)
+            for item in operation.items
+        )
+        + _end_line(operation.id)
+    )
+    path = journal_path()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with journal_file.locked(path.with_name("journal.lock")):
+            journal_file.append(path, data, sync=True)
+            journal_file.trim(
+                path, max_bytes(), KEEP_OPERATIONS, SMALLEST_OPERATION, ending=operation.id
+            )
+    except OSError as exc:
+        raise LocalIOError(_problem("write", path, exc)) from None
+
+
+def _in_flight(item: Item) -> bool:
+    return item.outcome == "interrupted" and item.sent
+
+
+def _header_line(operation: Operation) -> bytes:
+    """The record that starts an operation (journal_file.trim finds it by its first keys)."""
+    fields = operation._asdict()
+    del fields["items"]
+    # The writer's process: while it lives and has written no end record, a trim by another
+    # process keeps the operation whole.
+    fields["pid"] = os.getpid()
+    return journal_file.encode({"v": journal_file.FORMAT, "kind": "operation", **fields})
+
+
+def _end_line(operation_id: str) -> bytes:
+    """The record that says a run is over: a trim may drop its operation from now on."""
+    return journal_file.encode({"v": journal_file.FORMAT, "kind": "end", "op": operation_id})
+
+
+def _item_line(operation_id: str, item: Item) -> bytes:
+    """An agent's record in an operation: its name and statuses cut, broken text replaced."""
+    return journal_file.encode(
+        {
+            "v": journal_file.FORMAT,
+            "kind": "item",
+            "op": operation_id,
+            "id": item.id,
+            "name": _clean(item.name[:NAME_LENGTH]),
+            "before": None if item.before is None else item.before[:STATUS_LENGTH],
+            "after": None if item.after is None else item.after[:STATUS_LENGTH],
+            "outcome": item.outcome,
+        }
+    )
+
+
+def _clean(text: str) -> str:
+    return text if encodable(text) else text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _problem(verb: str, path: Path, exc: OSError) -> str:
+    """What went wrong, naming the file it went wrong with (the journal, or its lock)."""
+    reason = exc.strerror or str(exc)
+    where = exc.filename if isinstance(exc, journal_file.NotRegularFile) else path
+    return f"cannot {verb} the journal {where}: {reason}"

@@ -1,0 +1,244 @@
+"""The journal's file: opening it safely, appending records under a lock, reading them back,
+and trimming whole operations.
+
+A record is one JSON object on one line. Since format 2 an operation is several records: a
+header (`"kind":"operation"`), then one `"kind":"item"` record each time an agent's state in
+it is known (before the change is sent, with outcome `pending`, and after it, with its
+outcome), so a run killed half-way has still written what it was about to do. Format 1 (before
+this version) wrote a whole operation on one line; such lines are still read.
+
+The file is opened without following a symbolic link and without blocking (a FIFO at its path
+would hang every reader), and only a regular file is used. Writers hold an exclusive lock on
+`journal.lock` beside it for each append and for a trim, and reopen the file each time, since
+a trim swaps a new file in.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from aitasker_cli.core.atomic import replace_file
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: writers are not serialised there
+    fcntl = None  # type: ignore[assignment]
+
+FORMAT = 2
+LONGEST_RECORD = 16 * 1024
+"""No record this module writes is longer (names and statuses are cut); a longer line is
+skipped when read."""
+READ_LIMIT = 256 * 1024 * 1024
+"""Of a larger file (edited, or grown by something else), only the last this many bytes are
+read."""
+TRIMMED_TO = 0.75
+"""A trim for size keeps at most this share of the size cap, so the next runs need not read
+the whole journal again."""
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NON_BLOCKING = getattr(os, "O_NONBLOCK", 0)
+_CLOSE_ON_EXEC = getattr(os, "O_CLOEXEC", 0)
+_HEADER = re.compile(rb'\{"v":2,"kind":"operation","id":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
+_ITEM = re.compile(rb'\{"v":2,"kind":"item","op":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
+_END = re.compile(rb'\{"v":2,"kind":"end","op":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
+_WHOLE = re.compile(rb'\{"id":"([0-9]{8}T[0-9]{6}-[0-9a-f]{6})"')
+"""A format-1 line: a whole operation."""
+
+
+class NotRegularFile(OSError):
+    """The journal's path (or its lock's) is a link, a FIFO, a folder or a device."""
+
+
+def open_regular(path: Path, flags: int) -> int:
+    """A descriptor on `path`, which must be a regular file: never a link followed, never a
+    FIFO waited on. NotRegularFile otherwise; the other OSErrors as they come."""
+    try:
+        descriptor = os.open(path, flags | _NO_FOLLOW | _NON_BLOCKING | _CLOSE_ON_EXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or (exc.errno == errno.ENXIO and path.is_fifo()):
+            raise NotRegularFile(exc.errno, _kind_of(path), str(path)) from None
+        if exc.errno == errno.EISDIR:
+            raise NotRegularFile(exc.errno, "it is a folder, not a file", str(path)) from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise NotRegularFile(errno.EINVAL, _kind_of(path), str(path))
+    return descriptor
+
+
+def _kind_of(path: Path) -> str:
+    if path.is_symlink():
+        return "it is a symbolic link, which is not followed"
+    if path.is_fifo():
+        return "it is a FIFO, not a regular file"
+    if path.is_dir():
+        return "it is a folder, not a file"
+    return "it is not a regular file"
+
+
+@contextlib.contextmanager
+def locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (created 0600); on a platform without fcntl,
+    nothing is held."""
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    descriptor = open_regular(lock_path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def append(path: Path, data: bytes, *, sync: bool) -> None:
+    """Add `data` (whole lines) at the end of the file, created 0600, on a line of its own even
+    if a writer that was killed left half a line; flush it to disk if `sync`. The caller holds
+    the lock."""
+    descriptor = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+    try:
+        if hasattr(os, "fchmod"):  # an old file may have wider rights
+            os.fchmod(descriptor, 0o600)
+        size = os.fstat(descriptor).st_size
+        if size > 0 and os.pread(descriptor, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        view = memoryview(data)
+        while view:
+            written = os.write(descriptor, view)
+            view = view[written:]
+        if sync:
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def encode(record: dict[str, Any]) -> bytes:
+    """One line for `record` (its keys in the order given, which `lines_by_operation` reads)."""
+    try:
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # a lone surrogate from the server: \u-escaped, read back as is
+        return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Every line of the file that is a JSON object, oldest first; FileNotFoundError if there
+    is no file, NotRegularFile or another OSError if it cannot be read."""
+    descriptor = open_regular(path, os.O_RDONLY)
+    with os.fdopen(descriptor, "rb") as file:
+        for line in _lines(file):
+            try:
+                record = json.loads(line.decode("utf-8"))
+            except (ValueError, RecursionError):  # also bytes that are not UTF-8
+                continue
+            if isinstance(record, dict):
+                yield record
+
+
+def _lines(file: BinaryIO) -> Iterator[bytes]:
+    """The lines of `file` (of its last READ_LIMIT bytes), each at most LONGEST_RECORD long:
+    a longer one is skipped, never held whole."""
+    size = os.fstat(file.fileno()).st_size
+    if size > READ_LIMIT:
+        file.seek(size - READ_LIMIT)
+        _skip_rest_of_line(file)  # the window starts inside a line
+    while line := file.readline(LONGEST_RECORD + 1):
+        if len(line) > LONGEST_RECORD and not line.endswith(b"\n"):
+            _skip_rest_of_line(file)
+            continue
+        if line.strip():
+            yield line
+
+
+def _skip_rest_of_line(file: BinaryIO) -> None:
+    while (rest := file.readline(LONGEST_RECORD)) and not rest.endswith(b"\n"):
+        pass
+
+
+def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int, *, ending: str) -> None:
+    """If the journal holds more than `keep` operations or `max_bytes`, rewrite it all at once
+    with its newest whole operations: at most `keep`, and within TRIMMED_TO of `max_bytes` if it
+    was over that. The operation `ending` (the caller's, just over) is always kept, however
+    large, and so are those other processes are still writing. The caller holds the lock."""
+    descriptor = open_regular(path, os.O_RDONLY)
+    with os.fdopen(descriptor, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size <= max_bytes and size < smallest_operation * (keep + 1):
+            return  # too small to hold too many: most runs never read the journal here
+        lines = list(_lines(file))
+    owners = [_operation_of(line) for line in lines]
+    first_line: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    for index, (owner, header) in enumerate(owners):
+        if owner is None or (not header and owner not in first_line):
+            continue  # not a record, or an item whose operation's header is gone
+        first_line.setdefault(owner, index)
+        sizes[owner] = sizes.get(owner, 0) + len(lines[index])
+    if size <= max_bytes and len(first_line) <= keep:
+        return
+    room = max_bytes * TRIMMED_TO if size > max_bytes else max_bytes
+    kept = _still_written(lines, owners) | ({ending} & first_line.keys())
+    total = sum(sizes[owner] for owner in kept)
+    for owner in sorted(first_line, key=first_line.__getitem__, reverse=True):
+        if owner in kept:
+            continue
+        if kept and (len(kept) >= keep or total + sizes[owner] > room):
+            break
+        kept.add(owner)
+        total += sizes[owner]
+    data = b"".join(
+        line if line.endswith(b"\n") else line + b"\n"
+        for line, (owner, _header) in zip(lines, owners, strict=True)
+        if owner in kept
+    )
+    replace_file(path, data, private=True)
+
+
+def _still_written(lines: list[bytes], owners: list[tuple[str | None, bool]]) -> set[str]:
+    """The operations another run may still be writing: no end record yet, and the process
+    named in the header alive. A trim keeps them whole, whatever the caps."""
+    ended = {owner for line, (owner, _) in zip(lines, owners, strict=True) if _END.match(line)}
+    running = set()
+    for line, (owner, header) in zip(lines, owners, strict=True):
+        if header and owner is not None and owner not in ended and _HEADER.match(line):
+            try:
+                pid = json.loads(line).get("pid")
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(pid, int) and _alive(pid):
+                running.add(owner)
+    return running
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a platform that cannot tell: keep it
+    return True
+
+
+def _operation_of(line: bytes) -> tuple[str | None, bool]:
+    """The operation ID a line belongs to, and whether it starts that operation (a header or
+    a whole format-1 operation); (None, False) for a line that is no record."""
+    for pattern, header in ((_ITEM, False), (_HEADER, True), (_END, False), (_WHOLE, True)):
+        match = pattern.match(line)
+        if match:
+            return match.group(1).decode("ascii"), header
+    return None, False

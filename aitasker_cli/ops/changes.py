@@ -1,0 +1,360 @@
+"""Changing agents' status, one or many: decide, preview, confirm, send, report, journal.
+
+`agents pause`, `agents resume` and `undo` all come here with a list of targets: each agent as
+it is now (listed or fetched) and the action to do to it. Each target gets one result with an
+`outcome`:
+
+- changed: the action was sent and succeeded;
+- unchanged: the agent already has the status the action gives, so nothing was sent;
+- skipped: left alone for a reason the result gives (undo: someone changed the agent since,
+  or its status before is unknown);
+- failed: the lookup or the action failed (the result's error says why);
+- interrupted: Ctrl-C or SIGTERM came first;
+- would_change, would_skip: what a --dry-run would do (nothing is sent).
+
+Every run writes ahead to the journal (journal.Run): each agent's intent before its change is
+sent, its outcome as soon as the API answered, before anything is printed, so `undo` can reverse
+whatever the API accepted whatever happens to the output or the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from aitasker_cli.core.errors import AitaskerError, ExitCode, PartialFailure, UsageError
+from aitasker_cli.domain import views
+from aitasker_cli.ops.outcomes import (
+    NOT_DONE,
+    after_of,
+    agents_count,
+    result_of,
+    settled,
+    summarise,
+)
+from aitasker_cli.ops.targets import LookedUp, Target, Targets, name_of, target
+
+if TYPE_CHECKING:
+    from aitasker_cli.cli.session import Session
+    from aitasker_cli.domain.actions import Action
+    from aitasker_cli.local.journal import Run
+    from aitasker_cli.local.journal_records import Item
+    from aitasker_cli.ops.bulk import Failure, Outcome
+
+CONFIRM_NAMES = 5
+"""How many names the confirmation question shows before "and N more"."""
+
+
+class Selection(NamedTuple):
+    """What a pause or resume command was asked to act on."""
+
+    typed: Sequence[str] = ()
+    """IDs, unique starts of IDs, or names, as typed."""
+    stdin: bool = False
+    every: bool = False
+    """--all: every agent the action acts on."""
+    where: Sequence[str] = ()
+    dry_run: bool = False
+    yes: bool = False
+
+    def check(self, verb: str) -> None:
+        """Exit 2 for a combination that cannot mean one thing."""
+        if self.every and (self.typed or self.stdin):
+            raise UsageError("agent IDs, --stdin and --all do not mix", hint="Use one of them.")
+        if self.where and not self.every:
+            raise UsageError(
+                "--where narrows --all",
+                hint=f"Use: aitasker agents {verb} --all --where FIELD=VALUE",
+            )
+        if not (self.typed or self.stdin or self.every):
+            raise UsageError(
+                f"nothing to {verb}", hint="Pass AGENT_ID arguments, --stdin, or --all."
+            )
+
+
+def change_agents(
+    session: Session,
+    action: Action,
+    selection: Selection,
+    *,
+    wait_timeout: float | None,
+    concurrency: int,
+) -> None:
+    """`agents pause` and `agents resume`: one agent, a list, or a filtered selection."""
+    # Imported where used: a single agent's change needs neither the bulk runner nor filters.
+    from aitasker_cli.output import render
+
+    selection.check(action.name)
+    if selection.every:
+        from aitasker_cli.ops.selection import parse_where, select_all
+
+        where = parse_where(selection.where)
+
+        def keep(agent: Any) -> Target:
+            return target(str(agent.id), action, agent, dry_run=selection.dry_run)
+
+        chosen = select_all(session.client, action, where, keep)
+        if not selection.dry_run:
+            confirm(chosen, action.name, selection.yes)
+        ids = [chosen_target.id for chosen_target in chosen]
+        targets: Targets = Targets(chosen)
+    else:
+        from aitasker_cli.ops.resolve import Resolver
+
+        resolver = Resolver(session.client, "agent")
+        ids = [resolver.id_of(typed) for typed in selection.typed]
+        if len(ids) == 1 and not selection.stdin and not selection.dry_run:
+            _change_one(session, action, ids[0], wait_timeout, resolver.fetched.get(ids[0]))
+            return
+        from aitasker_cli.ops import bulk
+
+        if selection.stdin and sys.stdin is not None and sys.stdin.isatty():
+            render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
+        ids = bulk.read_ids(ids, bulk.read_stdin(sys.stdin) if selection.stdin else None)
+        targets = LookedUp(
+            session.client, ids, action, fetched=resolver.fetched, dry_run=selection.dry_run
+        )
+    apply(
+        session,
+        ids,
+        targets,
+        dry_run=selection.dry_run,
+        wait_timeout=wait_timeout,
+        concurrency=concurrency,
+        operation=action.name,
+    )
+
+
+class _Done(NamedTuple):
+    """One item's work, as apply's report takes it."""
+
+    target: Target
+    outcome: str
+    agent: Any
+    failure: Failure | None
+    journaled: bool = False
+    """Whether its outcome is in the journal already (written as soon as the API answered)."""
+    error: Exception | None = None
+    """What the failure was, for a single change to end with (a bulk run keeps `failure`)."""
+
+
+def _send(session: Session, run: Run, now: Target, wait_timeout: float | None) -> _Done:
+    """Send `now.action` to the agent, journaled ahead: its intent first, its outcome as soon as
+    the API answers, before anything is printed; then wait for its status if asked to. A
+    failure comes back in `error` (see `_kept_small`).
+
+    After a definite answer from the API (an HTTP status) nothing was changed; after a timeout
+    or a dropped connection the change may have been made, so the intent stays as it is and
+    `undo` checks the agent.
+    """
+    from aitasker_cli.domain.actions import wait_for_status
+
+    run.intend(now.id, now.name, now.before)
+    try:
+        agent = session.client.change(now.action, now.id)
+    except Exception as exc:  # this item's failure, with its status before kept
+        if isinstance(exc, AitaskerError) and exc.status is not None:
+            run.note(_item(now, "failed", None))
+        return _Done(now, "failed", None, None, journaled=True, error=exc)
+    run.note(_item(now, "changed", str(agent.status), name=now.name or name_of(agent)))
+    if wait_timeout is not None:
+        try:
+            agent = wait_for_status(session.client, agent, now.action.target, wait_timeout)
+        except Exception as exc:  # changed, but not (yet) to the status waited for
+            return _Done(now, "failed", None, None, journaled=True, error=exc)
+    return _Done(now, "changed", agent, None, journaled=True)
+
+
+def _kept_small(done: _Done) -> _Done:
+    """A bulk item's failure as a small record: a run keeps no exception with its traceback."""
+    from aitasker_cli.ops.bulk import Failure
+
+    if done.error is None:
+        return done
+    return done._replace(failure=Failure.of(done.error), error=None)
+
+
+def _change_one(
+    session: Session, action: Action, agent_id: str, wait_timeout: float | None, now: Any
+) -> None:
+    """One agent named on the command line: the agent afterwards, as `agents show` prints it.
+
+    `now` is the agent if resolving what was typed fetched it already, else None.
+    """
+    from aitasker_cli.local import cache
+    from aitasker_cli.output import render
+
+    if now is None:
+        # If it cannot be had, the change is sent anyway, with the status before unknown.
+        with contextlib.suppress(AitaskerError):
+            now = session.client.get_agent(agent_id)
+    if now is not None and str(now.status) == action.target:
+        render.show(now, views.AGENTS, session.output)
+        _tell(f"{name_of(now) or 'Agent'} ({agent_id[:8]}) is already {action.target}")
+        return
+    run = _new_run(session, action.name)
+    try:
+        done = _send(session, run, target(agent_id, action, now), wait_timeout)
+    finally:
+        run.close()
+    if done.error is not None:
+        raise done.error
+    render.show(done.agent, views.AGENTS, session.output)
+    cache.learn("agents", [done.agent])
+    name = name_of(done.agent)
+    told = (
+        f"{action.done} {name} ({agent_id[:8]})" if name else f"{action.done} agent {agent_id[:8]}"
+    )
+    _say_operation(run, told)
+
+
+def _tell(text: str) -> None:
+    """A line on stderr for a person watching; scripts have the data on stdout."""
+    from aitasker_cli.output import render, sink
+
+    if text and sink.is_terminal(sys.stderr):
+        render.message(text)
+
+
+def confirm(targets: Sequence[Target], verb: str, yes: bool, where: str = "") -> None:
+    """Ask before changing a selection the user did not list one by one; exit 2 if we cannot.
+
+    On a terminal (stdin and stderr), a [y/N] question with the count and the first names
+    (and `where`, the API it acts on, when that needs saying); elsewhere only --yes goes on,
+    since a script must say that it means the whole selection.
+    """
+    from aitasker_cli.output import render, sink
+
+    if yes or not targets:
+        return
+    if not (sink.is_terminal(sys.stdin) and sink.is_terminal(sys.stderr)):
+        raise UsageError(
+            f"refusing to {verb} {agents_count(len(targets))} without confirmation",
+            hint="Pass --yes to confirm, or --dry-run to see the selection first.",
+        )
+    names = [target.name or target.id[:8] for target in targets[:CONFIRM_NAMES]]
+    more = len(targets) - len(names)
+    listed = ", ".join(names) + (f" and {more} more" if more else "")
+    on = f" on {where}" if where else ""
+    if not render.confirm(f"{verb.capitalize()} {agents_count(len(targets))} ({listed}){on}?"):
+        raise UsageError("nothing was changed: not confirmed")
+
+
+def apply(
+    session: Session,
+    ids: Sequence[str],
+    targets: Targets,
+    *,
+    dry_run: bool,
+    wait_timeout: float | None,
+    concurrency: int,
+    operation: str,
+    undoes: str | None = None,
+    where: str = "",
+) -> None:
+    """Change every agent of `ids` that needs it and print a result for each; exit 9 if any
+    was skipped, failed or was interrupted.
+
+    Each worker takes an ID, gets its target from `targets` (which may still be looking it
+    up), and sends the action unless the result is known without it. `operation` names the
+    run in the journal (pause, resume, undo); `where`, if given, the API in the summary. With
+    `dry_run` nothing that changes state is sent. On Ctrl-C or SIGTERM every item is still
+    reported, and the journal holds what was done before the signal goes on up.
+    """
+    from aitasker_cli.core import interrupts
+    from aitasker_cli.local import cache
+    from aitasker_cli.ops import bulk
+    from aitasker_cli.output import render
+
+    results = render.BulkResults(views.AGENTS, session.output, ids)
+    run = None if dry_run else _new_run(session, operation, undoes)
+    changed_agents: list[Any] = []
+    tally: Counter[str] = Counter()
+
+    def report(done: _Done) -> None:
+        target, outcome, agent, failure = done.target, done.outcome, done.agent, done.failure
+        after = after_of(target, outcome, agent)
+        # Whole or not at all: a Ctrl-C between the journal's note and the printed result
+        # would make undo forget a change, or the output miss an item.
+        with interrupts.held():
+            if run is not None and not done.journaled:
+                run.note(_item(target, outcome, after))
+            if outcome == "changed" and len(changed_agents) < cache.KEEP:
+                changed_agents.append(agent)
+            tally[outcome] += 1
+            results.add(result_of(target, outcome, after, agent, failure, dry_run))
+
+    def work(agent_id: str) -> _Done:
+        target = targets[agent_id]
+        known = settled(target, dry_run)
+        if known is not None or run is None:
+            return _Done(target, known or "would_change", target.agent, target.failure)
+        return _kept_small(_send(session, run, target, wait_timeout))
+
+    def reported(outcome: Outcome) -> None:
+        if outcome.ok:
+            report(outcome.agent)
+        else:  # cut off by a signal before its work was done
+            interrupted = outcome.failure is not None and outcome.failure.exit_code in (
+                ExitCode.INTERRUPTED,
+                ExitCode.TERMINATED,
+            )
+            name = "interrupted" if interrupted else "failed"
+            report(_Done(targets.now(outcome.id), name, None, outcome.failure))
+        step()
+
+    try:
+        with render.progress(len(ids), f"{operation} agents", session.output) as step:
+            bulk.run_all(ids, work, concurrency, reported)
+    finally:
+        try:
+            # After the progress bar is gone: a table written under it would be drawn over.
+            results.finish()
+        finally:
+            cache.learn("agents", changed_agents)
+            if run is not None:
+                run.close()
+                _say_operation(run)
+    summarise(operation, tally, dry_run, where)
+    failed = sum(tally[outcome] for outcome in NOT_DONE)
+    if failed:
+        raise PartialFailure(
+            f"{operation}: {failed} of {agents_count(len(ids))} not done",
+            hint="Each item's result says why.",
+        )
+
+
+def _item(target: Target, outcome: str, after: str | None, *, name: str = "") -> Item:
+    from aitasker_cli.local.journal_records import Item
+
+    return Item(target.id, name or target.name, target.before, after, outcome)
+
+
+def _new_run(session: Session, action: str, undoes: str | None = None) -> Run:
+    from aitasker_cli.local.journal import Run
+
+    settings = session.settings
+    return Run(profile=settings.profile, api_url=settings.api_url, action=action, undoes=undoes)
+
+
+def _say_operation(run: Run, told: str = "") -> None:
+    """Say the run's operation ID if the journal holds something of it to undo, or warn that
+    it could not be written (the changes themselves still count).
+
+    `told` is what a person watching is told first (`Paused Maya (1888df20)`): on a terminal
+    it shares the line with the operation ID.
+    """
+    from aitasker_cli.output import render, sink
+
+    if run.problem:
+        _tell(told)
+        render.warning(f"{run.problem}; this run cannot be undone with 'aitasker undo'")
+    elif not run.undoable:
+        _tell(told)
+    elif told and sink.is_terminal(sys.stderr):
+        render.message(f"{told}. Operation: {run.id}")
+    else:
+        render.message(f"Operation: {run.id}")

@@ -1,0 +1,108 @@
+"""What each item of a change came to: its outcome when known without sending anything, its
+per-item result in the contract's shape, and the one-line summary of a run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from aitasker_cli.ops.targets import Target, name_of
+
+if TYPE_CHECKING:
+    from aitasker_cli.ops.bulk import Failure
+
+NOT_DONE = ("failed", "interrupted", "skipped")
+"""Outcomes that make a run exit 9; `unchanged` is success."""
+
+
+def settled(target: Target, dry_run: bool) -> str | None:
+    """The outcome known without sending anything, or None when the action must be sent.
+
+    An agent that could not be looked up is still sent the action (the API has the last
+    word, and the pause route is the one the platform documents), with its status before
+    unknown; only undo and a dry run, which must know it, report it as failed.
+    """
+    if target.reason is not None:
+        return "would_skip" if dry_run else "skipped"
+    if target.failure is not None:
+        return "failed" if dry_run or target.expected is not None else None
+    if target.expected is not None and target.before != target.expected:
+        if target.in_doubt:
+            return "unchanged"  # the change cut off in flight was not made: nothing to undo
+        return "would_skip" if dry_run else "skipped"
+    if target.before == target.action.target:
+        return "unchanged"
+    return "would_change" if dry_run else None
+
+
+def after_of(target: Target, outcome: str, agent: Any) -> str | None:
+    if outcome == "changed":
+        return str(agent.status)
+    if outcome == "would_change":
+        return target.action.target
+    if outcome in ("unchanged", "skipped", "would_skip"):
+        return target.before
+    return None
+
+
+def result_of(
+    target: Target,
+    outcome: str,
+    after: str | None,
+    agent: Any,
+    failure: Failure | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """One item's result: the contract's `id`, `ok`, `agent` or `error`, and what happened."""
+    result: dict[str, Any] = {
+        "id": target.id,
+        "ok": outcome not in ("failed", "interrupted", "skipped"),
+        "outcome": outcome,
+        "action": target.action.name,
+        "name": target.name or name_of(agent),
+        "status_before": target.before,
+        "status_after": after,
+    }
+    if dry_run:
+        result["dry_run"] = True
+    if agent is not None:
+        result["agent"] = agent
+    if outcome in ("skipped", "would_skip"):
+        result["reason"] = target.reason or (
+            f"changed since: now {target.before}, not {target.expected}"
+        )
+    if failure is not None:
+        result["error"] = {
+            "status": failure.status,
+            "exit_code": failure.exit_code,
+            "message": failure.message,
+        }
+    return result
+
+
+def summarise(operation: str, tally: Counter[str], dry_run: bool, where: str = "") -> None:
+    """One line on stderr: how many were done, and how many needed nothing."""
+    from aitasker_cli.output import render
+
+    total = sum(tally.values())
+    on = f" on {where}" if where else ""
+    others = ", ".join(f"{tally[o]} {o}" for o in ("unchanged", "skipped") if tally[o])
+    if dry_run:
+        would = [f"{tally['would_change']} would change"]
+        would += [
+            f"{tally[o]} {o.replace('_', ' ')}" for o in ("unchanged", "would_skip") if tally[o]
+        ]
+        listed = ", ".join(would)
+        render.message(
+            f"Dry run of {operation}{on}: {agents_count(total)}, {listed}; nothing was sent."
+        )
+        return
+    failed = tally["failed"] + tally["interrupted"]
+    done = f"{operation}{on}: {total - failed - tally['skipped']} of {agents_count(total)} done"
+    done += f", {failed} failed"
+    render.message(done + (f" ({tally['changed']} changed, {others})" if others else "") + ".")
+
+
+def agents_count(count: int) -> str:
+    return f"{count} agent" + ("" if count == 1 else "s")
