@@ -13,25 +13,19 @@ import gc
 import os
 import sys
 
+from aitasker_cli.core import startup
+from aitasker_cli.core.startup import COMPLETE_VAR, TYPER_HELP_VAR
+
 # As Python exits it collects garbage across every object still alive: after the imports of
 # one command, a few hundred thousand, 50-80 ms here, more than the command's own work. Frozen
 # first, they are not scanned, and the process ends as soon as it has flushed and closed what
 # it must (atexit handlers registered later run earlier, so theirs still run first).
 atexit.register(gc.freeze)
 
-START_UP_GC_THRESHOLD = 100_000
-"""New objects a command may make before Python first looks for garbage among them. The
-imports of one API call make ~60,000 and keep them all, so the ~90 collections that Python's
-usual threshold (700) runs during them find nothing; they cost ~4% of the call."""
-_USUAL_GC_THRESHOLDS = gc.get_threshold()
-
-COMPLETE_VAR = "_AITASKER_COMPLETE"
-"""Typer's completion protocol: `complete_SHELL` asks for candidates, `source_SHELL` a script."""
-
 
 def main(argv: list[str] | None = None) -> None:
     """Answer the shell's TAB, or run the command line (ARGV, else sys.argv)."""
-    gc.set_threshold(START_UP_GC_THRESHOLD, *_USUAL_GC_THRESHOLDS[1:])
+    startup.begin()
     if os.environ.get(COMPLETE_VAR, "").startswith("complete_"):
         sys.exit(_complete())
     args = sys.argv[1:] if argv is None else list(argv)
@@ -40,20 +34,6 @@ def main(argv: list[str] | None = None) -> None:
     from aitasker_cli.cli.main import main as run
 
     run(args)
-
-
-def start_up_over() -> None:
-    """Collect garbage as usual from now on, for commands that run long (bulk changes, pages
-    of a listing, the sandbox server), so that garbage in cycles never piles up; what start-up
-    made lives to the end, so it is frozen: no collection scans it."""
-    if gc.get_threshold()[0] != START_UP_GC_THRESHOLD:
-        return  # not started by main() (the CLI run inside a test's process), or done already
-    gc.freeze()
-    gc.set_threshold(*_USUAL_GC_THRESHOLDS)
-
-
-TYPER_HELP_VAR = "_AITASKER_TYPER_HELP"
-"""Set (to anything), `--help` comes from Typer itself: how the tests compare the two."""
 
 
 def _may_be_help(args: list[str]) -> bool:

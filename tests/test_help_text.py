@@ -12,6 +12,7 @@ import pytest
 from aitasker_cli import entry
 from aitasker_cli.cli.completion import help_table_text
 from aitasker_cli.cli.main import command_paths
+from aitasker_cli.core import startup
 from aitasker_cli.fast import help_text
 from tests.processes import clean_env
 
@@ -107,7 +108,11 @@ def test_the_installed_command_prints_typers_help_off_a_terminal(argv: list[str]
     command = [sys.executable, "-c", "from aitasker_cli.entry import main; main()", *argv]
     fast = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     slow = subprocess.run(
-        command, env={**env, entry.TYPER_HELP_VAR: "1"}, capture_output=True, text=True, check=False
+        command,
+        env={**env, startup.TYPER_HELP_VAR: "1"},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert (fast.returncode, fast.stdout, fast.stderr) == (0, slow.stdout, "")
@@ -146,7 +151,6 @@ def test_help_into_a_pipe_closed_early_exits_0_quietly() -> None:
 def test_a_damaged_help_table_falls_back_to_typer(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from aitasker_cli import entry
     from aitasker_cli.fast import help_text
 
     def damaged() -> None:

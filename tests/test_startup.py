@@ -67,6 +67,8 @@ def test_help_and_version_skip_heavy_imports(argv: list[str]) -> None:
 HELP_MODULES = {
     "aitasker_cli",
     "aitasker_cli.entry",
+    "aitasker_cli.core",
+    "aitasker_cli.core.startup",
     "aitasker_cli.fast",
     "aitasker_cli.fast.help_text",
 }
@@ -125,6 +127,7 @@ TAB_MODULES = {
     "aitasker_cli.core",
     "aitasker_cli.core.paths",
     "aitasker_cli.core.patterns",
+    "aitasker_cli.core.startup",
 }
 """Of aitasker_cli, what answering TAB with IDs may import."""
 

@@ -10,8 +10,8 @@ import typer
 from aitasker_cli import entry
 from aitasker_cli.cli.completion import table_text
 from aitasker_cli.cli.main import COMMANDS, build_app, requested_words
+from aitasker_cli.core.startup import COMPLETE_VAR
 from aitasker_cli.domain.actions import PAUSE
-from aitasker_cli.entry import COMPLETE_VAR
 from aitasker_cli.fast import tab_completion
 from aitasker_cli.fast.tab_completion import candidates
 from aitasker_cli.local import cache

@@ -17,7 +17,7 @@ import typer.core
 from typer import _click as click
 from typer._types import TyperChoice
 
-from aitasker_cli.entry import COMPLETE_VAR
+from aitasker_cli.core.startup import COMPLETE_VAR
 
 if TYPE_CHECKING:
     from aitasker_cli.fast.help_text import HelpTable, Page, Section

@@ -54,7 +54,7 @@ def serve(
     It accepts any token, so on an address other than loopback anyone who can reach it can
     use it (a warning says so); for `--host 0.0.0.0` or `::` the URL printed is loopback's.
     """
-    from aitasker_cli.entry import start_up_over
+    from aitasker_cli.core.startup import start_up_over
     from aitasker_cli.output import render
     from aitasker_cli.sandbox.app import MAX_BODY_BYTES, SandboxApp
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state

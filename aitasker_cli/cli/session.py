@@ -30,7 +30,7 @@ def connect(common: Common, *, token: str | None = None) -> Iterator[Session]:
     even when no token is configured. `token` replaces the stored one (for `auth login`).
     """
     from aitasker_cli.api.client import ApiClient
-    from aitasker_cli.entry import start_up_over
+    from aitasker_cli.core.startup import start_up_over
     from aitasker_cli.output import render
 
     settings = common.settings(creating_profile=token is not None)

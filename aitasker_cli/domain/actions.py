@@ -6,15 +6,7 @@ so a new verb is a new row, never a new branch. Standard library only: completio
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from aitasker_cli.api.client import ApiClient
-    from aitasker_cli.api.models import HiredAgent
-
-WAIT_FIRST_INTERVAL = 0.5
-WAIT_MAX_INTERVAL = 5.0
+from typing import NamedTuple
 
 
 class Action(NamedTuple):
@@ -60,50 +52,3 @@ RESUME = Action(
 )
 
 ACTIONS: dict[str, Action] = {action.name: action for action in (PAUSE, RESUME)}
-
-
-def performer(
-    client: ApiClient, action: Action, wait_timeout: float | None
-) -> Callable[[str], HiredAgent]:
-    """Do `action` to one agent ID (and wait for its target status); returns the agent."""
-
-    def perform(agent_id: str) -> HiredAgent:
-        agent = client.change(action, agent_id)
-        if wait_timeout is not None:
-            agent = wait_for_status(client, agent, action.target, wait_timeout)
-        return agent
-
-    return perform
-
-
-def wait_for_status(
-    client: ApiClient, agent: HiredAgent, target: str, timeout: float
-) -> HiredAgent:
-    """Poll the agent, with backoff, until its status is `target`; WaitTimeout after `timeout`.
-
-    `timeout` is a deadline for the whole wait: a poll that hangs or is retried is cut off
-    when it comes. A cancelled agent will never get there, so that ends the wait at once.
-    """
-    from aitasker_cli.api import client as http
-    from aitasker_cli.core.errors import RejectedError, WaitTimeout
-
-    deadline = http.clock() + timeout
-    interval = WAIT_FIRST_INTERVAL
-    while agent.status != target:
-        if agent.status == "cancelled":
-            raise RejectedError(f"agent {agent.id} is cancelled; it will not become {target}")
-        left = deadline - http.clock()
-        if left > 0:
-            http.sleep(min(interval, left))
-            interval = min(interval * 1.5, WAIT_MAX_INTERVAL)
-            try:
-                with client.within(deadline):
-                    agent = client.get_agent(str(agent.id))
-                continue
-            except http.OutOfTime:
-                pass
-        raise WaitTimeout(
-            f"agent {agent.id} is still {agent.status} after {timeout:g} s",
-            hint="Raise --wait-timeout, or check the agent with 'aitasker agents show'.",
-        )
-    return agent

@@ -20,7 +20,7 @@ import re
 import sys
 import textwrap
 
-from aitasker_cli.entry import COMPLETE_VAR
+from aitasker_cli.core.startup import COMPLETE_VAR
 
 TYPE_CHECKING = False
 """typing.TYPE_CHECKING without importing typing."""

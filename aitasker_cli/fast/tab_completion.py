@@ -25,7 +25,7 @@ import os
 import re
 import sys
 
-from aitasker_cli.entry import COMPLETE_VAR
+from aitasker_cli.core.startup import COMPLETE_VAR
 
 TYPE_CHECKING = False
 """typing.TYPE_CHECKING without importing typing, which would add a tenth to every TAB."""

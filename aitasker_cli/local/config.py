@@ -115,13 +115,13 @@ def check_profile_exists(name: str, api_url: str) -> None:
     """
     if name == DEFAULT_PROFILE or name in config_profiles():
         return
-    from aitasker_cli.local import auth  # auth imports this module: a top-level import would cycle
+    from aitasker_cli.local import stored  # the keyring is loaded only for such a profile
 
     try:
         host = urlsplit(check_api_url(api_url)).netloc.lower()
     except UsageError:  # only with --sandbox, which ignores the URL: no credential can match
         host = None
-    if host is not None and auth.has_stored_token(name, host):
+    if host is not None and stored.has_stored_token(name, host):
         return
     others = config_profiles() | (credentials.profiles(host) if host else set())
     known = [DEFAULT_PROFILE, *sorted(others - {DEFAULT_PROFILE})]

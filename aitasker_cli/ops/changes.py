@@ -150,7 +150,7 @@ def _send(session: Session, run: Run, now: Target, wait_timeout: float | None) -
     or a dropped connection the change may have been made, so the intent stays as it is and
     `undo` checks the agent.
     """
-    from aitasker_cli.domain.actions import wait_for_status
+    from aitasker_cli.ops.waiting import wait_for_status
 
     run.intend(now.id, now.name, now.before)
     try:
