@@ -41,7 +41,16 @@ def command(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
 ) -> None:
     """Put back the agents an operation changed, if nobody has changed them since."""
+    from aitasker_cli.cli.changing import engine_for, read_results
     from aitasker_cli.ops.undoing import undo
 
     with connect(common) as session:
-        undo(session, operation_id, from_file, dry_run=dry_run, yes=yes, concurrency=concurrency)
+        results = None if from_file is None else read_results(from_file)
+        undo(
+            engine_for(session),
+            operation_id,
+            results,
+            dry_run=dry_run,
+            yes=yes,
+            concurrency=concurrency,
+        )

@@ -15,34 +15,29 @@ it is now (listed or fetched) and the action to do to it. Each target gets one r
 Every run writes ahead to the journal (journal.Run): each agent's intent before its change is
 sent, its outcome as soon as the API answered, before anything is printed, so `undo` can reverse
 whatever the API accepted whatever happens to the output or the process.
+
+Nothing here prints, prompts or reads stdin: a front end (ops.reporting.Reporter) is asked to
+confirm, and told each result and the run's report.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aitasker_cli.core.errors import AitaskerError, ExitCode, PartialFailure, UsageError
-from aitasker_cli.domain import views
-from aitasker_cli.ops.outcomes import (
-    NOT_DONE,
-    after_of,
-    agents_count,
-    result_of,
-    settled,
-    summarise,
-)
+from aitasker_cli.ops.outcomes import NOT_DONE, after_of, agents_count, result_of, settled
+from aitasker_cli.ops.reporting import Confirmation, Reporter, RunReport
 from aitasker_cli.ops.targets import LookedUp, Target, Targets, name_of, target
 
 if TYPE_CHECKING:
-    from aitasker_cli.cli.session import Session
+    from aitasker_cli.api.client import ApiClient
     from aitasker_cli.domain.actions import Action
+    from aitasker_cli.local.config import Settings
     from aitasker_cli.local.journal import Run
     from aitasker_cli.local.journal_records import Item
-    from aitasker_cli.ops.bulk import Failure, Outcome
+    from aitasker_cli.ops.bulk import Failure, JsonArray, Outcome
 
 CONFIRM_NAMES = 5
 """How many names the confirmation question shows before "and N more"."""
@@ -59,6 +54,8 @@ class Selection(NamedTuple):
     where: Sequence[str] = ()
     dry_run: bool = False
     yes: bool = False
+    lines: Iterable[str] | JsonArray | None = None
+    """With `stdin`: what was read there (ops.bulk.read_stdin), as lines or one JSON array."""
 
     def check(self, verb: str) -> None:
         """Exit 2 for a combination that cannot mean one thing."""
@@ -75,20 +72,42 @@ class Selection(NamedTuple):
             )
 
 
+class Engine(NamedTuple):
+    """What a change talks to: the API, the settings that chose it (for the journal), and the
+    front end."""
+
+    client: ApiClient
+    settings: Settings
+    reporter: Reporter
+
+
+class Single(NamedTuple):
+    """A single agent's change, for the front end to show: the agent afterwards, and whether
+    anything was sent."""
+
+    agent: Any
+    changed: bool
+    report: RunReport | None = None
+    """The run's report, when something was sent (with its operation ID)."""
+
+
 def change_agents(
-    session: Session,
+    engine: Engine,
     action: Action,
     selection: Selection,
     *,
     wait_timeout: float | None,
     concurrency: int,
-) -> None:
-    """`agents pause` and `agents resume`: one agent, a list, or a filtered selection."""
-    # Imported where used: a single agent's change needs neither the bulk runner nor filters.
-    from aitasker_cli.output import render
+) -> Single | None:
+    """`agents pause` and `agents resume`: one agent, a list, or a filtered selection.
 
+    A single agent named on the command line comes back as a Single; anything else is
+    reported item by item to the engine's reporter.
+    """
     selection.check(action.name)
+    client = engine.client
     if selection.every:
+        # Imported where used: a single agent's change needs neither the bulk runner nor filters.
         from aitasker_cli.ops.selection import parse_where, select_all
 
         where = parse_where(selection.where)
@@ -96,29 +115,24 @@ def change_agents(
         def keep(agent: Any) -> Target:
             return target(str(agent.id), action, agent, dry_run=selection.dry_run)
 
-        chosen = select_all(session.client, action, where, keep)
+        chosen = select_all(client, action, where, keep)
         if not selection.dry_run:
-            confirm(chosen, action.name, selection.yes)
+            confirm(engine.reporter, chosen, action.name, selection.yes)
         ids = [chosen_target.id for chosen_target in chosen]
         targets: Targets = Targets(chosen)
     else:
         from aitasker_cli.ops.resolve import Resolver
 
-        resolver = Resolver(session.client, "agent")
+        resolver = Resolver(client, "agent")
         ids = [resolver.id_of(typed) for typed in selection.typed]
         if len(ids) == 1 and not selection.stdin and not selection.dry_run:
-            _change_one(session, action, ids[0], wait_timeout, resolver.fetched.get(ids[0]))
-            return
+            return _change_one(engine, action, ids[0], wait_timeout)
         from aitasker_cli.ops import bulk
 
-        if selection.stdin and sys.stdin is not None and sys.stdin.isatty():
-            render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
-        ids = bulk.read_ids(ids, bulk.read_stdin(sys.stdin) if selection.stdin else None)
-        targets = LookedUp(
-            session.client, ids, action, fetched=resolver.fetched, dry_run=selection.dry_run
-        )
+        ids = bulk.read_ids(ids, selection.lines if selection.stdin else None)
+        targets = LookedUp(client, ids, action, fetched={}, dry_run=selection.dry_run)
     apply(
-        session,
+        engine,
         ids,
         targets,
         dry_run=selection.dry_run,
@@ -126,6 +140,7 @@ def change_agents(
         concurrency=concurrency,
         operation=action.name,
     )
+    return None
 
 
 class _Done(NamedTuple):
@@ -141,7 +156,7 @@ class _Done(NamedTuple):
     """What the failure was, for a single change to end with (a bulk run keeps `failure`)."""
 
 
-def _send(session: Session, run: Run, now: Target, wait_timeout: float | None) -> _Done:
+def _send(client: ApiClient, run: Run, now: Target, wait_timeout: float | None) -> _Done:
     """Send `now.action` to the agent, journaled ahead: its intent first, its outcome as soon as
     the API answers, before anything is printed; then wait for its status if asked to. A
     failure comes back in `error` (see `_kept_small`).
@@ -154,7 +169,7 @@ def _send(session: Session, run: Run, now: Target, wait_timeout: float | None) -
 
     run.intend(now.id, now.name, now.before)
     try:
-        agent = session.client.change(now.action, now.id)
+        agent = client.change(now.action, now.id)
     except Exception as exc:  # this item's failure, with its status before kept
         if isinstance(exc, AitaskerError) and exc.status is not None:
             run.note(_item(now, "failed", None))
@@ -162,7 +177,7 @@ def _send(session: Session, run: Run, now: Target, wait_timeout: float | None) -
     run.note(_item(now, "changed", str(agent.status), name=now.name or name_of(agent)))
     if wait_timeout is not None:
         try:
-            agent = wait_for_status(session.client, agent, now.action.target, wait_timeout)
+            agent = wait_for_status(client, agent, now.action.target, wait_timeout)
         except Exception as exc:  # changed, but not (yet) to the status waited for
             return _Done(now, "failed", None, None, journaled=True, error=exc)
     return _Done(now, "changed", agent, None, journaled=True)
@@ -178,73 +193,45 @@ def _kept_small(done: _Done) -> _Done:
 
 
 def _change_one(
-    session: Session, action: Action, agent_id: str, wait_timeout: float | None, now: Any
-) -> None:
-    """One agent named on the command line: the agent afterwards, as `agents show` prints it.
-
-    `now` is the agent if resolving what was typed fetched it already, else None.
-    """
+    engine: Engine, action: Action, agent_id: str, wait_timeout: float | None
+) -> Single:
+    """One agent named on the command line: the agent afterwards, and the run's report."""
     from aitasker_cli.local import cache
-    from aitasker_cli.output import render
 
-    if now is None:
-        # If it cannot be had, the change is sent anyway, with the status before unknown.
-        with contextlib.suppress(AitaskerError):
-            now = session.client.get_agent(agent_id)
+    now = None
+    # If it cannot be had, the change is sent anyway, with the status before unknown.
+    with contextlib.suppress(AitaskerError):
+        now = engine.client.get_agent(agent_id)
     if now is not None and str(now.status) == action.target:
-        render.show(now, views.AGENTS, session.output)
-        _tell(f"{name_of(now) or 'Agent'} ({agent_id[:8]}) is already {action.target}")
-        return
-    run = _new_run(session, action.name)
+        return Single(now, changed=False)
+    run = _new_run(engine.settings, action.name)
     try:
-        done = _send(session, run, target(agent_id, action, now), wait_timeout)
+        done = _send(engine.client, run, target(agent_id, action, now), wait_timeout)
     finally:
         run.close()
     if done.error is not None:
         raise done.error
-    render.show(done.agent, views.AGENTS, session.output)
     cache.learn("agents", [done.agent])
-    name = name_of(done.agent)
-    told = (
-        f"{action.done} {name} ({agent_id[:8]})" if name else f"{action.done} agent {agent_id[:8]}"
-    )
-    _say_operation(run, told)
+    report = RunReport(action.name, 1, dry_run=False, complete=True)
+    report.tally["changed"] = 1
+    _journal_of(run, report)
+    return Single(done.agent, changed=True, report=report)
 
 
-def _tell(text: str) -> None:
-    """A line on stderr for a person watching; scripts have the data on stdout."""
-    from aitasker_cli.output import render, sink
-
-    if text and sink.is_terminal(sys.stderr):
-        render.message(text)
-
-
-def confirm(targets: Sequence[Target], verb: str, yes: bool, where: str = "") -> None:
-    """Ask before changing a selection the user did not list one by one; exit 2 if we cannot.
-
-    On a terminal (stdin and stderr), a [y/N] question with the count and the first names
-    (and `where`, the API it acts on, when that needs saying); elsewhere only --yes goes on,
-    since a script must say that it means the whole selection.
-    """
-    from aitasker_cli.output import render, sink
-
+def confirm(
+    reporter: Reporter, targets: Sequence[Target], verb: str, yes: bool, where: str = ""
+) -> None:
+    """Ask before changing a selection the user did not list one by one (unless `yes`); exit 2
+    when the answer is no."""
     if yes or not targets:
         return
-    if not (sink.is_terminal(sys.stdin) and sink.is_terminal(sys.stderr)):
-        raise UsageError(
-            f"refusing to {verb} {agents_count(len(targets))} without confirmation",
-            hint="Pass --yes to confirm, or --dry-run to see the selection first.",
-        )
     names = [target.name or target.id[:8] for target in targets[:CONFIRM_NAMES]]
-    more = len(targets) - len(names)
-    listed = ", ".join(names) + (f" and {more} more" if more else "")
-    on = f" on {where}" if where else ""
-    if not render.confirm(f"{verb.capitalize()} {agents_count(len(targets))} ({listed}){on}?"):
+    if not reporter.confirm(Confirmation(verb, len(targets), names, where)):
         raise UsageError("nothing was changed: not confirmed")
 
 
 def apply(
-    session: Session,
+    engine: Engine,
     ids: Sequence[str],
     targets: Targets,
     *,
@@ -254,8 +241,8 @@ def apply(
     operation: str,
     undoes: str | None = None,
     where: str = "",
-) -> None:
-    """Change every agent of `ids` that needs it and print a result for each; exit 9 if any
+) -> RunReport:
+    """Change every agent of `ids` that needs it and report a result for each; exit 9 if any
     was skipped, failed or was interrupted.
 
     Each worker takes an ID, gets its target from `targets` (which may still be looking it
@@ -267,64 +254,61 @@ def apply(
     from aitasker_cli.core import interrupts
     from aitasker_cli.local import cache
     from aitasker_cli.ops import bulk
-    from aitasker_cli.output import render
 
-    results = render.BulkResults(views.AGENTS, session.output, ids)
-    run = None if dry_run else _new_run(session, operation, undoes)
+    reporter = engine.reporter
+    run = None if dry_run else _new_run(engine.settings, operation, undoes)
+    report = RunReport(operation, len(ids), dry_run, where)
     changed_agents: list[Any] = []
-    tally: Counter[str] = Counter()
 
-    def report(done: _Done) -> None:
+    def report_item(done: _Done) -> None:
         target, outcome, agent, failure = done.target, done.outcome, done.agent, done.failure
         after = after_of(target, outcome, agent)
-        # Whole or not at all: a Ctrl-C between the journal's note and the printed result
+        # Whole or not at all: a Ctrl-C between the journal's note and the reported result
         # would make undo forget a change, or the output miss an item.
         with interrupts.held():
             if run is not None and not done.journaled:
                 run.note(_item(target, outcome, after))
             if outcome == "changed" and len(changed_agents) < cache.KEEP:
                 changed_agents.append(agent)
-            tally[outcome] += 1
-            results.add(result_of(target, outcome, after, agent, failure, dry_run))
+            report.tally[outcome] += 1
+            reporter.result(result_of(target, outcome, after, agent, failure, dry_run))
 
     def work(agent_id: str) -> _Done:
         target = targets[agent_id]
         known = settled(target, dry_run)
         if known is not None or run is None:
             return _Done(target, known or "would_change", target.agent, target.failure)
-        return _kept_small(_send(session, run, target, wait_timeout))
+        return _kept_small(_send(engine.client, run, target, wait_timeout))
 
     def reported(outcome: Outcome) -> None:
         if outcome.ok:
-            report(outcome.agent)
+            report_item(outcome.agent)
         else:  # cut off by a signal before its work was done
             interrupted = outcome.failure is not None and outcome.failure.exit_code in (
                 ExitCode.INTERRUPTED,
                 ExitCode.TERMINATED,
             )
             name = "interrupted" if interrupted else "failed"
-            report(_Done(targets.now(outcome.id), name, None, outcome.failure))
+            report_item(_Done(targets.now(outcome.id), name, None, outcome.failure))
         step()
 
     try:
-        with render.progress(len(ids), f"{operation} agents", session.output) as step:
+        with reporter.begin(ids, f"{operation} agents") as step:
             bulk.run_all(ids, work, concurrency, reported)
+        report.complete = True
     finally:
-        try:
-            # After the progress bar is gone: a table written under it would be drawn over.
-            results.finish()
-        finally:
-            cache.learn("agents", changed_agents)
-            if run is not None:
-                run.close()
-                _say_operation(run)
-    summarise(operation, tally, dry_run, where)
-    failed = sum(tally[outcome] for outcome in NOT_DONE)
+        cache.learn("agents", changed_agents)
+        if run is not None:
+            run.close()
+            _journal_of(run, report)
+        reporter.finished(report)
+    failed = sum(report.tally[outcome] for outcome in NOT_DONE)
     if failed:
         raise PartialFailure(
             f"{operation}: {failed} of {agents_count(len(ids))} not done",
             hint="Each item's result says why.",
         )
+    return report
 
 
 def _item(target: Target, outcome: str, after: str | None, *, name: str = "") -> Item:
@@ -333,28 +317,13 @@ def _item(target: Target, outcome: str, after: str | None, *, name: str = "") ->
     return Item(target.id, name or target.name, target.before, after, outcome)
 
 
-def _new_run(session: Session, action: str, undoes: str | None = None) -> Run:
+def _new_run(settings: Settings, action: str, undoes: str | None = None) -> Run:
     from aitasker_cli.local.journal import Run
 
-    settings = session.settings
     return Run(profile=settings.profile, api_url=settings.api_url, action=action, undoes=undoes)
 
 
-def _say_operation(run: Run, told: str = "") -> None:
-    """Say the run's operation ID if the journal holds something of it to undo, or warn that
-    it could not be written (the changes themselves still count).
-
-    `told` is what a person watching is told first (`Paused Maya (1888df20)`): on a terminal
-    it shares the line with the operation ID.
-    """
-    from aitasker_cli.output import render, sink
-
-    if run.problem:
-        _tell(told)
-        render.warning(f"{run.problem}; this run cannot be undone with 'aitasker undo'")
-    elif not run.undoable:
-        _tell(told)
-    elif told and sink.is_terminal(sys.stderr):
-        render.message(f"{told}. Operation: {run.id}")
-    else:
-        render.message(f"Operation: {run.id}")
+def _journal_of(run: Run, report: RunReport) -> None:
+    """Put what the journal holds of `run` in its report."""
+    report.journal_problem = run.problem
+    report.operation = run.id if run.undoable else None

@@ -4,9 +4,9 @@ per-item result in the contract's shape, and the one-line summary of a run.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from aitasker_cli.ops.reporting import ItemResult, RunReport
 from aitasker_cli.ops.targets import Target, name_of
 
 if TYPE_CHECKING:
@@ -53,9 +53,9 @@ def result_of(
     agent: Any,
     failure: Failure | None,
     dry_run: bool,
-) -> dict[str, Any]:
+) -> ItemResult:
     """One item's result: the contract's `id`, `ok`, `agent` or `error`, and what happened."""
-    result: dict[str, Any] = {
+    result: ItemResult = {
         "id": target.id,
         "ok": outcome not in ("failed", "interrupted", "skipped"),
         "outcome": outcome,
@@ -81,27 +81,22 @@ def result_of(
     return result
 
 
-def summarise(operation: str, tally: Counter[str], dry_run: bool, where: str = "") -> None:
-    """One line on stderr: how many were done, and how many needed nothing."""
-    from aitasker_cli.output import render
-
-    total = sum(tally.values())
-    on = f" on {where}" if where else ""
+def summary_line(report: RunReport) -> str:
+    """How many were done, and how many needed nothing: `pause: 3 of 4 agents done, 1 failed.`"""
+    tally, total = report.tally, sum(report.tally.values())
+    on = f" on {report.where}" if report.where else ""
     others = ", ".join(f"{tally[o]} {o}" for o in ("unchanged", "skipped") if tally[o])
-    if dry_run:
+    if report.dry_run:
         would = [f"{tally['would_change']} would change"]
         would += [
             f"{tally[o]} {o.replace('_', ' ')}" for o in ("unchanged", "would_skip") if tally[o]
         ]
         listed = ", ".join(would)
-        render.message(
-            f"Dry run of {operation}{on}: {agents_count(total)}, {listed}; nothing was sent."
-        )
-        return
+        return f"Dry run of {report.verb}{on}: {agents_count(total)}, {listed}; nothing was sent."
     failed = tally["failed"] + tally["interrupted"]
-    done = f"{operation}{on}: {total - failed - tally['skipped']} of {agents_count(total)} done"
+    done = f"{report.verb}{on}: {total - failed - tally['skipped']} of {agents_count(total)} done"
     done += f", {failed} failed"
-    render.message(done + (f" ({tally['changed']} changed, {others})" if others else "") + ".")
+    return done + (f" ({tally['changed']} changed, {others})" if others else "") + "."
 
 
 def agents_count(count: int) -> str:

@@ -5,19 +5,17 @@ this API) or from the per-item results an earlier run printed (`--from FILE`).
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, NamedTuple
 
-from aitasker_cli.core.errors import LocalIOError, NotFoundError, UsageError
+from aitasker_cli.core.errors import NotFoundError, UsageError
 from aitasker_cli.ops.targets import Target, Targets, current
 
 if TYPE_CHECKING:
-    from aitasker_cli.cli.session import Session
     from aitasker_cli.domain.actions import Action
     from aitasker_cli.local.config import Settings
     from aitasker_cli.local.journal_records import Item, Operation
+    from aitasker_cli.ops.changes import Engine
 
-RESULTS_FILE = 64 * 1024 * 1024
 UNKNOWN_BEFORE = "its status before the operation is unknown, so there is nothing to put back"
 
 
@@ -35,10 +33,18 @@ class Restorable(NamedTuple):
     in_doubt: bool = False
 
 
+class Results(NamedTuple):
+    """Per-item results an earlier run printed (`--from FILE`): where they came from, and the
+    text."""
+
+    name: str
+    text: str
+
+
 def undo(
-    session: Session,
+    engine: Engine,
     wanted: str | None,
-    results_file: str | None,
+    results: Results | None,
     *,
     dry_run: bool,
     yes: bool,
@@ -47,21 +53,21 @@ def undo(
     """Put back what an operation changed, agent by agent, if nobody has changed it since.
 
     The operation is `wanted` (an ID or unique start of one), else the newest of this
-    profile and API; or, with `results_file`, the `-o ndjson` results of an earlier run.
+    profile and API; or, with `results`, the `-o ndjson` results of an earlier run.
     """
     from aitasker_cli.ops.changes import apply, confirm
 
     if wanted is not None and not wanted.strip():
         raise UsageError("an empty operation ID was given", hint="See 'aitasker history'.")
-    if wanted and results_file:
+    if wanted and results:
         raise UsageError("give an OPERATION_ID or --from FILE, not both")
     undoes = None
     where = ""
-    if results_file is not None:
-        restorable = _restorable_in(results_file)
-        where = _api_named(session.settings)
+    if results is not None:
+        restorable = _restorable_in(results)
+        where = _api_named(engine.settings)
     else:
-        operation = _operation(session.settings, wanted)
+        operation = _operation(engine.settings, wanted)
         restorable = [found for item in operation.items if (found := _restorable(item))]
         undoes = operation.id
     ready = [item for item in restorable if _reason_to_skip(item) is None]
@@ -72,7 +78,7 @@ def undo(
         return _action_back_to(str(back[agent_id].before)) or _action_from(back[agent_id].after)
 
     targets = current(
-        session.client,
+        engine.client,
         list(back),
         action_for,
         concurrency,
@@ -87,9 +93,9 @@ def undo(
         if (reason := _reason_to_skip(item))
     ]
     if not dry_run:
-        confirm(targets, "undo", yes, where)
+        confirm(engine.reporter, targets, "undo", yes, where)
     apply(
-        session,
+        engine,
         [known.id for known in targets],
         Targets(targets),
         dry_run=dry_run,
@@ -200,7 +206,7 @@ def _action_from(status: str) -> Action:
     return next((a for a in ACTIONS.values() if status in a.acts_on), RESUME)
 
 
-def _restorable_in(path: str) -> list[Restorable]:
+def _restorable_in(results: Results) -> list[Restorable]:
     """The changed items of earlier per-item results (`-o ndjson` lines, or `-o json`).
 
     A dry run's results changed nothing, and failed items were not changed: both are left
@@ -210,7 +216,7 @@ def _restorable_in(path: str) -> list[Restorable]:
 
     from aitasker_cli.local.cache import is_uuid
 
-    text = _read_results(path)
+    path, text = results
     try:
         if text.lstrip().startswith("["):
             records = json.loads(text)
@@ -245,18 +251,3 @@ def _restorable_in(path: str) -> list[Restorable]:
                 agent_id, name if isinstance(name, str) else "", before, after
             )
     return list(found.values())
-
-
-def _read_results(path: str) -> str:
-    """The file's text (`-` is stdin), at most RESULTS_FILE bytes."""
-    try:
-        if path == "-":
-            text = sys.stdin.read(RESULTS_FILE + 1) if sys.stdin is not None else ""
-        else:
-            with open(path, encoding="utf-8", errors="replace") as file:
-                text = file.read(RESULTS_FILE + 1)
-    except OSError as exc:
-        raise LocalIOError(f"cannot read {path}: {exc.strerror}") from None
-    if len(text) > RESULTS_FILE:
-        raise UsageError(f"{path} is over {RESULTS_FILE // (1024 * 1024)} MiB")
-    return text

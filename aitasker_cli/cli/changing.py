@@ -1,0 +1,149 @@
+"""The terminal's side of a change (pause, resume, undo): the question before a selection, the
+results as they come, a progress bar, and the lines a person reads on stderr.
+
+The engine (ops.changes) decides and sends; this module is its Reporter for the command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from aitasker_cli.core.errors import LocalIOError, UsageError
+from aitasker_cli.domain import views
+from aitasker_cli.ops.outcomes import agents_count, summary_line
+
+if TYPE_CHECKING:
+    from aitasker_cli.cli.session import Session
+    from aitasker_cli.ops.changes import Engine, Single
+    from aitasker_cli.ops.reporting import Confirmation, ItemResult, RunReport
+    from aitasker_cli.ops.undoing import Results
+
+RESULTS_FILE = 64 * 1024 * 1024
+"""The most of earlier results `undo --from` reads."""
+
+
+class TerminalReporter:
+    """Results on stdout in the chosen format, everything else on stderr."""
+
+    def __init__(self, session: Session) -> None:
+        self._output = session.output
+        self._results: Any = None
+
+    def confirm(self, request: Confirmation) -> bool:
+        """A [y/N] question when stdin and stderr are terminals; elsewhere only --yes goes on,
+        since a script must say that it means the whole selection."""
+        from aitasker_cli.output import render, sink
+
+        count = agents_count(request.total)
+        if not (sink.is_terminal(sys.stdin) and sink.is_terminal(sys.stderr)):
+            raise UsageError(
+                f"refusing to {request.verb} {count} without confirmation",
+                hint="Pass --yes to confirm, or --dry-run to see the selection first.",
+            )
+        more = request.total - len(request.names)
+        listed = ", ".join(request.names) + (f" and {more} more" if more else "")
+        on = f" on {request.where}" if request.where else ""
+        return render.confirm(f"{request.verb.capitalize()} {count} ({listed}){on}?")
+
+    def begin(self, ids: Sequence[str], label: str) -> AbstractContextManager[Callable[[], None]]:
+        from aitasker_cli.output import render
+
+        self._results = render.BulkResults(views.AGENTS, self._output, ids)
+        return render.progress(len(ids), label, self._output)
+
+    def result(self, result: ItemResult) -> None:
+        self._results.add(result)
+
+    def finished(self, report: RunReport) -> None:
+        """Write what the format held back, then the operation and the summary lines."""
+        from aitasker_cli.output import render
+
+        try:
+            # After the progress bar is gone: a table written under it would be drawn over.
+            if self._results is not None:
+                self._results.finish()
+        finally:
+            say_operation(report)
+        if report.complete:
+            render.message(summary_line(report))
+
+
+def say_operation(report: RunReport, told: str = "") -> None:
+    """Say the run's operation ID if the journal holds something of it to undo, or warn that
+    it could not be written (the changes themselves still count).
+
+    `told` is what a person watching is told first (`Paused Maya (1888df20)`): on a terminal
+    it shares the line with the operation ID.
+    """
+    from aitasker_cli.output import render, sink
+
+    if report.journal_problem:
+        tell(told)
+        render.warning(f"{report.journal_problem}; this run cannot be undone with 'aitasker undo'")
+    elif report.operation is None:
+        tell(told)
+    elif told and sink.is_terminal(sys.stderr):
+        render.message(f"{told}. Operation: {report.operation}")
+    else:
+        render.message(f"Operation: {report.operation}")
+
+
+def tell(text: str) -> None:
+    """A line on stderr for a person watching; scripts have the data on stdout."""
+    from aitasker_cli.output import render, sink
+
+    if text and sink.is_terminal(sys.stderr):
+        render.message(text)
+
+
+def engine_for(session: Session) -> Engine:
+    from aitasker_cli.ops.changes import Engine
+
+    return Engine(session.client, session.settings, TerminalReporter(session))
+
+
+def show_single(session: Session, single: Single, done: str, target: str) -> None:
+    """One agent named on the command line: the agent afterwards, as `agents show` prints it,
+    and on a terminal what happened (`Paused Maya (1888df20)`)."""
+    from aitasker_cli.ops.targets import name_of
+    from aitasker_cli.output import render
+
+    render.show(single.agent, views.AGENTS, session.output)
+    name, short = name_of(single.agent), str(single.agent.id)[:8]
+    if not single.changed:
+        tell(f"{name or 'Agent'} ({short}) is already {target}")
+        return
+    told = f"{done} {name} ({short})" if name else f"{done} agent {short}"
+    if single.report is not None:
+        say_operation(single.report, told)
+
+
+def stdin_lines() -> Any:
+    """What `--stdin` gives: lines, or one JSON array; on a terminal, say how to end it."""
+    from aitasker_cli.ops import bulk
+    from aitasker_cli.output import render
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
+    return bulk.read_stdin(sys.stdin)
+
+
+def read_results(path: str) -> Results:
+    """Earlier per-item results for `undo --from`: the file's text (`-` is stdin), at most
+    RESULTS_FILE bytes."""
+    from aitasker_cli.ops.undoing import Results
+
+    try:
+        if path == "-":
+            text = sys.stdin.read(RESULTS_FILE + 1) if sys.stdin is not None else ""
+        else:
+            with open(path, encoding="utf-8", errors="replace") as file:
+                text = file.read(RESULTS_FILE + 1)
+    except OSError as exc:
+        raise LocalIOError(f"cannot read {path}: {exc.strerror}") from None
+    if len(text) > RESULTS_FILE:
+        raise UsageError(f"{path} is over {RESULTS_FILE // (1024 * 1024)} MiB")
+    return Results(path, text)
