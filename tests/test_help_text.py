@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aitasker_cli import entry
-from aitasker_cli.cli.completion import help_table_text
 from aitasker_cli.cli.main import command_paths
 from aitasker_cli.core import startup
 from aitasker_cli.fast import help_text
 from tests.processes import clean_env
 
-ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = (40, 52, 60, 67, 80, 100, 120, 200)
 """COLUMNS values; Click takes at most 80 less 2, and at least 50."""
 PATHS = command_paths()
-
-
-def test_the_committed_help_table_matches_the_commands() -> None:
-    committed = (ROOT / "aitasker_cli" / "fast" / help_text.HELP_FILE).read_text(encoding="utf-8")
-
-    assert help_table_text() == committed, "regenerate: python tools/command_table.py"
 
 
 def static(capsys: pytest.CaptureFixture[str], *argv: str) -> str | None:
