@@ -26,9 +26,16 @@ ROUTES: dict[str, Route] = {
     "agents.show": Route("GET", "/api/v1/workspaces/agents/{agent_id}", confirmed=False),
     "agents.pause": Route("POST", "/api/v1/workspaces/agents/{agent_id}/pause", confirmed=True),
     "agents.resume": Route("POST", "/api/v1/workspaces/agents/{agent_id}/resume", confirmed=False),
+    "agents.cancel": Route("POST", "/api/v1/workspaces/agents/{agent_id}/cancel", confirmed=False),
     "workspaces.list": Route("GET", "/api/v1/workspaces", confirmed=False),
     "workspaces.show": Route("GET", "/api/v1/workspaces/{workspace_id}", confirmed=True),
     "workspaces.tasks": Route("GET", "/api/v1/workspaces/{workspace_id}/tasks", confirmed=True),
+    "tasks.approve": Route(
+        "POST", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/approve", confirmed=False
+    ),
+    "tasks.reject": Route(
+        "POST", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/reject", confirmed=False
+    ),
 }
 
 PAGE_SIZE = 50
