@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from aitasker_cli.cli import listing
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
@@ -14,11 +15,9 @@ from aitasker_cli.cli.options import (
     api_command,
     cached_ids,
     finite_seconds,
-    page_limit,
     status_option,
 )
-from aitasker_cli.cli.session import Listing, connect
-from aitasker_cli.domain import views
+from aitasker_cli.cli.session import connect
 from aitasker_cli.domain.actions import ACTIONS, Action
 from aitasker_cli.domain.statuses import AgentStatus
 
@@ -113,30 +112,20 @@ def list_agents(
     all_pages: AllOpt = False,
 ) -> None:
     """List your hired agents."""
-    from aitasker_cli.domain import statuses
-    from aitasker_cli.local import cache
-    from aitasker_cli.output import render
-
-    if warning := statuses.unknown(status, AgentStatus, "agent"):
-        render.warning(warning)
-    with connect(common) as session:
-        agents = Listing(
-            lambda n: session.client.list_agents(status=status, limit=n),
-            page_limit(limit, all_pages),
-        )
-        render.show_many(cache.remembering("agents", agents), views.AGENTS, session.output)
-        agents.tell_if_cut("agent")
+    listing.list_items(
+        common,
+        listing.AGENTS,
+        lambda client, n: client.list_agents(status=status, limit=n),
+        status=status,
+        limit=limit,
+        all_pages=all_pages,
+    )
 
 
 @api_command
 def show_agent(common: Common, agent_id: AgentIdArg) -> None:
     """Show one hired agent with its workspace."""
-    from aitasker_cli.ops.resolve import Resolver
-    from aitasker_cli.output import render
-
-    with connect(common) as session:
-        full_id = Resolver(session.client, "agent").id_of(agent_id)
-        render.show(session.client.get_agent(full_id), views.AGENTS, session.output)
+    listing.show_item(common, listing.AGENTS, agent_id, lambda client, id_: client.get_agent(id_))
 
 
 def _status_command(action: Action) -> Callable[..., None]:

@@ -7,17 +7,15 @@ from typing import Annotated
 
 import typer
 
+from aitasker_cli.cli import listing
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
     LimitOpt,
     api_command,
     cached_ids,
-    page_limit,
     status_option,
 )
-from aitasker_cli.cli.session import Listing, connect
-from aitasker_cli.domain import views
 from aitasker_cli.domain.statuses import TaskStatus, WorkspaceStatus
 
 WorkspaceIdArg = Annotated[
@@ -41,30 +39,22 @@ def list_workspaces(
     all_pages: AllOpt = False,
 ) -> None:
     """List your workspaces."""
-    from aitasker_cli.domain import statuses
-    from aitasker_cli.local import cache
-    from aitasker_cli.output import render
-
-    if warning := statuses.unknown(status, WorkspaceStatus, "workspace"):
-        render.warning(warning)
-    with connect(common) as session:
-        found = Listing(
-            lambda n: session.client.list_workspaces(status=status, limit=n),
-            page_limit(limit, all_pages),
-        )
-        render.show_many(cache.remembering("workspaces", found), views.WORKSPACES, session.output)
-        found.tell_if_cut("workspace")
+    listing.list_items(
+        common,
+        listing.WORKSPACES,
+        lambda client, n: client.list_workspaces(status=status, limit=n),
+        status=status,
+        limit=limit,
+        all_pages=all_pages,
+    )
 
 
 @api_command
 def show_workspace(common: Common, workspace_id: WorkspaceIdArg) -> None:
     """Show one workspace with its hired agent."""
-    from aitasker_cli.ops.resolve import Resolver
-    from aitasker_cli.output import render
-
-    with connect(common) as session:
-        full_id = Resolver(session.client, "workspace").id_of(workspace_id)
-        render.show(session.client.get_workspace(full_id), views.WORKSPACES, session.output)
+    listing.show_item(
+        common, listing.WORKSPACES, workspace_id, lambda client, id_: client.get_workspace(id_)
+    )
 
 
 @api_command
@@ -76,21 +66,16 @@ def list_tasks(
     all_pages: AllOpt = False,
 ) -> None:
     """List the tasks of a workspace."""
-    from aitasker_cli.domain import statuses
-    from aitasker_cli.output import render
-
-    if warning := statuses.unknown(status, TaskStatus, "task"):
-        render.warning(warning)
-    from aitasker_cli.ops.resolve import Resolver
-
-    with connect(common) as session:
-        full_id = Resolver(session.client, "workspace").id_of(workspace_id)
-        tasks = Listing(
-            lambda n: session.client.list_workspace_tasks(full_id, status=status, limit=n),
-            page_limit(limit, all_pages),
-        )
-        render.show_many(tasks, views.TASKS, session.output)
-        tasks.tell_if_cut("task")
+    listing.list_items_in(
+        common,
+        "workspace",
+        workspace_id,
+        listing.TASKS,
+        lambda client, full_id, n: client.list_workspace_tasks(full_id, status=status, limit=n),
+        status=status,
+        limit=limit,
+        all_pages=all_pages,
+    )
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
