@@ -15,6 +15,7 @@ import sys
 
 from aitasker_cli.core import startup
 from aitasker_cli.core.startup import COMPLETE_VAR, TYPER_HELP_VAR
+from aitasker_cli.fast import may_ask_for_help
 
 # As Python exits it collects garbage across every object still alive: after the imports of
 # one command, a few hundred thousand, 50-80 ms here, more than the command's own work. Frozen
@@ -29,18 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get(COMPLETE_VAR, "").startswith("complete_"):
         sys.exit(_complete())
     args = sys.argv[1:] if argv is None else list(argv)
-    if _may_be_help(args) and _answered(args):
+    if not os.environ.get(TYPER_HELP_VAR) and may_ask_for_help(args) and _answered(args):
         sys.exit(0)
     from aitasker_cli.cli.main import main as run
 
     run(args)
-
-
-def _may_be_help(args: list[str]) -> bool:
-    """Cheap: whether ARGS may ask for help (only then is help_text loaded)."""
-    if os.environ.get(TYPER_HELP_VAR):
-        return False
-    return len(args) <= 1 or args[0] == "help" or args[-1] in ("--help", "-h")
 
 
 def _answered(args: list[str]) -> bool:

@@ -21,6 +21,7 @@ import sys
 import textwrap
 
 from aitasker_cli.core.startup import COMPLETE_VAR
+from aitasker_cli.fast import help_page
 
 TYPE_CHECKING = False
 """typing.TYPE_CHECKING without importing typing."""
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 
 
 HELP_FILE = "help_table.json"
-HELP_WORD = "help"
 _ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
 
 
@@ -82,14 +82,10 @@ def requested_page(help_table: HelpTable, args: list[str]) -> Page | None:
     pages = help_table["pages"]
     if not args:
         return pages[""]
-    if args[0] == HELP_WORD:
-        words, flag = args[1:], "--help"
-    elif args[-1].startswith("-"):
-        words, flag = args[:-1], args[-1]
-    else:
-        words, flag = args, ""
-    if any(word.startswith("-") for word in words):
+    request = help_page(args)
+    if request is None:
         return None
+    words, flag = request
     page = pages.get(" ".join(words))
     if page is None or (flag not in page["help_options"] if flag else not page["bare"]):
         return None

@@ -26,6 +26,7 @@ import re
 import sys
 
 from aitasker_cli.core.startup import COMPLETE_VAR
+from aitasker_cli.fast import partial_word, scan
 
 TYPE_CHECKING = False
 """typing.TYPE_CHECKING without importing typing, which would add a tenth to every TAB."""
@@ -33,10 +34,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypedDict
 
-    class Option(TypedDict):
-        names: list[str]
+    from aitasker_cli.fast import Known
+
+    class Option(Known):
         help: str
-        value: str | None
         multiple: bool
 
     class Argument(TypedDict):
@@ -100,49 +101,25 @@ def candidates(
     """
     table = table or load_table()
     commands = table["commands"]
-    path = ""
-    command = commands[path]
-    given: set[str] = set()
-    positional = 0
-    awaiting: Option | None = None
-    literal = False  # after `--`, nothing is an option (until the next command, as in Click)
-    for word in words:
-        if awaiting is not None:  # Click counts an option as given once it has its value
-            given.update(awaiting["names"])
-            awaiting = None
-        elif word == "--" and not literal:
-            literal = True
-        elif word.startswith("--") and not literal:
-            name, equals, _value = word.partition("=")
-            option = _option(command, name)
-            if option is not None and option["value"] is not None and not equals:
-                awaiting = option
-            elif option is not None:
-                given.update(option["names"])
-        elif word.startswith("-") and len(word) > 1 and not literal:
-            awaiting = _short_options(command, word, given)
-        elif word in command["commands"] and positional == 0:
-            path = f"{path} {word}".lstrip()
-            command = commands.get(path, _NOTHING)
-            given, literal = set(), False
-        else:
-            positional += 1
 
+    def option_of(path: str, name: str) -> Option | None:
+        return _option(commands.get(path, _NOTHING), name)
+
+    def names_command(path: str, word: str) -> bool:
+        return word in commands.get(path, _NOTHING)["commands"]
+
+    scanned = scan(words, option_of, names_command)
+    path = " ".join(scanned.path)
+    command, given = commands.get(path, _NOTHING), scanned.given
     # From here on, Click's own order (click.shell_completion._resolve_incomplete).
-    last = words[-1] if words else ""
-    prefix = ""
-    if incomplete == "=":
-        incomplete = ""
-    elif "=" in incomplete and incomplete.startswith("-"):
-        last, _equals, incomplete = incomplete.partition("=")
-        prefix = "" if split_equals else f"{last}="
+    last, prefix, incomplete = partial_word(words, incomplete, split_equals=split_equals)
     if "--" not in (*words, last) and incomplete.startswith("-"):
         return _option_names(command, given, incomplete)
     option = _option(command, last) if last.startswith("-") else None
     if option is not None and option["value"] is not None:  # Click looks at the last word only
         found = _values(option["value"], incomplete, path.split(), table)
         return [(prefix + value, help_) for value, help_ in found]
-    argument = _argument(command, positional)
+    argument = _argument(command, scanned.positional)
     if argument is not None:
         return _values(argument["value"], incomplete, path.split(), table)
     # The command itself answers, with option names too after all (Click's shell_complete).
@@ -160,22 +137,6 @@ def _option_names(command: Command, given: set[str], incomplete: str) -> list[Ca
         for name in option["names"]
         if name.startswith(incomplete)
     ]
-
-
-def _short_options(command: Command, word: str, given: set[str]) -> Option | None:
-    """Read `-abc` as Click does: flags, up to one that takes a value (the rest, or the next
-    word when nothing is left); returns the option still waiting for its value."""
-    for index, letter in enumerate(word[1:], start=1):
-        option = _option(command, f"-{letter}")
-        if option is None:
-            continue
-        if option["value"] is not None:
-            if index == len(word) - 1:
-                return option
-            given.update(option["names"])
-            return None
-        given.update(option["names"])
-    return None
 
 
 def load_table() -> Table:
