@@ -12,10 +12,12 @@ from typing import Annotated
 import typer
 import typer.core
 
+# Typer 0.28 carries its own copy of Click: its command classes subclass these types.
+from typer import _click as click
+
 from aitasker_cli import __version__
 from aitasker_cli.cli.examples import examples_text
 from aitasker_cli.cli.options import COMMON_NAMES, VALUE_OPTIONS, Common, api_command
-from aitasker_cli.cli.typer_adapter import click
 from aitasker_cli.core.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
 from aitasker_cli.output import hints, streams
 
@@ -259,18 +261,9 @@ def root(
 
 def requested_words(args: list[str]) -> list[str]:
     """The command and subcommand names in ARGV."""
-    names: list[str] = []
-    expects_value = False
-    for arg in args:
-        if expects_value:
-            expects_value = False
-        elif arg in VALUE_OPTIONS:
-            expects_value = True
-        elif not arg.startswith("-"):
-            names.append(arg)
-            if len(names) == 2:
-                break
-    return names
+    from aitasker_cli.fast import root_words, scan
+
+    return scan(args, *root_words(VALUE_OPTIONS)).path
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -300,17 +293,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def _as_help_request(args: list[str]) -> list[str]:
     """`aitasker [OPTIONS] help WORDS` asks for help: `aitasker [OPTIONS] WORDS --help`."""
-    expects_value = False
-    for index, arg in enumerate(args):
-        if expects_value:
-            expects_value = False
-        elif arg in VALUE_OPTIONS:
-            expects_value = True
-        elif not arg.startswith("-"):
-            if arg == HELP_COMMAND:
-                return [*args[:index], *args[index + 1 :], "--help"]
-            break
-    return args
+    from aitasker_cli.fast import root_words, scan
+
+    index = scan(args, *root_words(VALUE_OPTIONS, depth=1)).help_word_at()
+    return args if index is None else [*args[:index], *args[index + 1 :], "--help"]
 
 
 def _stop_on_signals() -> None:
