@@ -143,12 +143,20 @@ def _status_command(action: Action) -> Callable[..., None]:
         wait_timeout: WaitTimeoutOpt = 120,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     ) -> None:
+        from aitasker_cli.cli.changing import engine_for, show_single, stdin_lines
         from aitasker_cli.ops.changes import Selection, change_agents
 
         chosen = Selection(agent_ids or [], stdin, every, where or [], dry_run, yes)
         with connect(common) as session:
+            chosen.check(action.name)
+            if stdin:
+                chosen = chosen._replace(lines=stdin_lines())
             timeout = wait_timeout if wait else None
-            change_agents(session, action, chosen, wait_timeout=timeout, concurrency=concurrency)
+            single = change_agents(
+                engine_for(session), action, chosen, wait_timeout=timeout, concurrency=concurrency
+            )
+            if single is not None:
+                show_single(session, single, action.done, action.target)
 
     command.__doc__ = action.summary
     # TAB offers the agents this action acts on (pause: the active ones), as last listed.
