@@ -240,3 +240,20 @@ def test_history_keeps_the_api_host_at_80_columns(
     assert "127.0.0.1:18003" in shown.stdout
     detail = run("history", "-o", "json").json()[0]
     assert (detail["api_url"], detail["origin"]) == ("http://127.0.0.1:18003/prod", "terminal")
+
+
+@pytest.mark.parametrize("verb", ["cancel", "approve", "reject"])
+def test_a_final_operation_is_never_undone_and_undo_does_not_fall_back(
+    verb: str, run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    recorded(1)  # an older pause that could be undone
+    final = recorded(2)._replace(id="20261206T070009-000009", action=verb)
+    journal.record(final)
+
+    newest = run("undo", "--yes")
+    named = run("undo", final.id, "--yes")
+
+    for result in (newest, named):
+        assert result.exit_code == 2, result.stderr
+        assert "final" in result.stderr and final.id in result.stderr
+    assert api.calls.call_count == 0

@@ -11,12 +11,14 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from aitasker_cli.core.patterns import encodable
+from aitasker_cli.domain.actions import ROWS
 from aitasker_cli.local.cache import is_uuid
 
 OUTCOMES = ("changed", "unchanged", "skipped", "failed", "interrupted")
 PENDING = "pending"
 """Written before an item's change is sent; read back as `interrupted` if nothing followed."""
-ACTIONS = ("pause", "resume", "undo")
+ACTIONS = ("undo", *(row.name for row in ROWS))
+"""What an operation can be: undo, or a verb of the actions table (domain.actions)."""
 NAME_LENGTH = 200
 """Longer agent names are cut to this many characters, when written and when read."""
 STATUS_LENGTH = 256

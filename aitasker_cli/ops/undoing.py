@@ -110,6 +110,7 @@ def undo(
 def _operation(settings: Settings, wanted: str | None) -> Operation:
     """The journal's operation to undo: `wanted`, or the newest made with this profile on this
     API; exit 2 if it was made elsewhere, naming the flags that select its API."""
+    from aitasker_cli.domain.actions import reversible
     from aitasker_cli.local import journal_reading
 
     if wanted:
@@ -121,6 +122,13 @@ def _operation(settings: Settings, wanted: str | None) -> Operation:
                 settings, journal_reading.elsewhere(settings.profile, settings.api_url)
             )
         operation = found
+    if operation.action != "undo" and not reversible(operation.action):
+        # Named or the newest: never a fall-back to an older operation behind a final one.
+        raise UsageError(
+            f"operation {operation.id} ({operation.action}) cannot be undone: approvals, "
+            "rejections and cancellations are final",
+            hint="See 'aitasker history'; name an earlier operation to undo it.",
+        )
     if not operation.acted_on(settings.profile, settings.api_url):
         made_on = operation.api_url or operation.host
         raise UsageError(
@@ -173,12 +181,11 @@ def _restorable(item: Item) -> Restorable | None:
     A change cut off by Ctrl-C (or a kill) while in flight may have been made: if the agent
     now has the status that change gives, undo puts it back too.
     """
-    from aitasker_cli.domain.actions import ACTIONS
 
     if item.outcome == "changed" and item.after is not None:
         return Restorable(item.id, item.name, item.before, item.after)
     if item.outcome == "interrupted" and item.sent and item.before is not None:
-        after = next((a.target for a in ACTIONS.values() if item.before in a.acts_on), None)
+        after = next((a.target for a in _reversible() if item.before in a.acts_on), None)
         return Restorable(item.id, item.name, item.before, after, True) if after else None
     return None
 
@@ -194,16 +201,21 @@ def _reason_to_skip(item: Restorable) -> str | None:
 
 def _action_back_to(status: str) -> Action | None:
     """The action whose result is `status` (resume for active, pause for paused)."""
-    from aitasker_cli.domain.actions import ACTIONS
-
-    return next((action for action in ACTIONS.values() if action.target == status), None)
+    return next((action for action in _reversible() if action.target == status), None)
 
 
 def _action_from(status: str) -> Action:
     """The action that would move an agent out of `status` (for a result's `action`)."""
-    from aitasker_cli.domain.actions import ACTIONS, RESUME
+    from aitasker_cli.domain.actions import RESUME
 
-    return next((a for a in ACTIONS.values() if status in a.acts_on), RESUME)
+    return next((a for a in _reversible() if status in a.acts_on), RESUME)
+
+
+def _reversible() -> list[Action]:
+    """The agents' actions undo may send: never a final one (cancel)."""
+    from aitasker_cli.domain.actions import ROWS
+
+    return [row for row in ROWS if row.resource == "agents" and not row.final]
 
 
 def _restorable_in(results: Results) -> list[Restorable]:
