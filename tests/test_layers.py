@@ -138,3 +138,38 @@ def test_the_contract_sees_an_upward_import_inside_a_function(tmp_path: Path) ->
 def test_no_module_is_over_400_lines(module: str) -> None:
     lines = modules()[module].read_text(encoding="utf-8").count("\n")
     assert lines <= 400, f"{module} has {lines} lines"
+
+
+TERMINAL = {"print", "input", "breakpoint"}
+STREAMS = {"stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"}
+
+
+def terminal_uses(path: Path) -> list[str]:
+    """Where a module prints, prompts or touches a standard stream itself."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in TERMINAL:
+                found.append(f"{path.name}:{node.lineno}: {node.func.id}()")
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in STREAMS
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+        ):
+            found.append(f"{path.name}:{node.lineno}: sys.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("layer", ["core", "domain", "local", "api", "ops"])
+def test_operations_and_what_they_build_on_never_touch_the_terminal(layer: str) -> None:
+    """Only cli/ and output/ print, prompt or read stdin (and the fast path at start-up)."""
+    uses = [use for path in sorted((PACKAGE / layer).rglob("*.py")) for use in terminal_uses(path)]
+    assert uses == []
+
+
+def test_the_terminal_check_sees_a_print_and_a_stream(tmp_path: Path) -> None:
+    fake = tmp_path / "op.py"
+    fake.write_text("import sys\nprint(1)\nsys.stdin.read()\n", encoding="utf-8")
+
+    assert terminal_uses(fake) == ["op.py:2: print()", "op.py:3: sys.stdin"]
