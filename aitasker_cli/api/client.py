@@ -7,9 +7,7 @@ documented shape.
 
 from __future__ import annotations
 
-import json
 import random
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,18 +15,10 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-# Where click is installed, `import httpx` also loads httpx's own command line (the optional
-# `httpx[cli]`), and rich's console and progress bars and pygments with it: about 70 ms of
-# every command, for nothing this CLI uses. httpx (0.27 and 0.28) takes a failed import of it
-# for "not installed"; this makes the import fail. In an install without click it saves nothing.
-# The imports below must come after it, hence:
-# ruff: noqa: E402
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-
-import httpx
-
 from aitasker_cli import __version__
+from aitasker_cli.api.httpx_adapter import httpx
 from aitasker_cli.api.models import HiredAgent, Workspace, WorkspaceDetail, WorkspaceTask
+from aitasker_cli.api.paging import pages
 from aitasker_cli.api.responses import (
     MAX_BODY_BYTES,
     M,
@@ -39,7 +29,6 @@ from aitasker_cli.api.responses import (
     read_capped,
     request_id,
     retry_after,
-    shape_error,
 )
 from aitasker_cli.api.throttle import Throttle
 from aitasker_cli.api.transport import DEADLINE, describe_transport_error, make_transport
@@ -224,42 +213,12 @@ class ApiClient:
         page_size: int = PAGE_SIZE,
         headers: Mapping[str, str] | None = None,
     ) -> Iterator[list[Any]]:
-        """Follow limit/offset pages until `limit` items, an empty page, or a short page.
+        """Follow limit/offset pages (paging.pages) until `limit` items, or the last page."""
 
-        Servers may cap a page below the size asked for, so a page is "short" only when it
-        is shorter than the largest page seen before it (CLI-CONTRACT.md, Output). An item
-        already seen (it moved to the next page while we paged) is passed over. A page that
-        brings nothing new after a full one means the server ignores `offset` and the rest
-        cannot be had: exit 7, not a loop. After a short one, the server sent all it has.
-        """
-        offset = largest = delivered = 0
-        seen: set[Any] = set()
-        previous_short = False
-        while limit is None or delivered < limit:
-            size = page_size if limit is None else min(page_size, limit - delivered)
-            query = [*params, ("limit", str(size)), ("offset", str(offset))]
-            page = decode(self._send(method, url, params=query, headers=headers, idempotent=True))
-            if not isinstance(page, list):
-                raise shape_error(f"a {type(page).__name__} where a list was expected")
-            if not page:
-                return
-            fresh = [item for item in page if _remember(seen, item)]
-            if not fresh and previous_short:
-                return  # a server that does not page sent everything it has, twice
-            if not fresh:
-                raise UnavailableError(
-                    f"the API repeated itself: the page at offset {offset} brought no item "
-                    "that earlier pages had not",
-                    hint="The API may ignore 'offset'; stopped rather than page forever.",
-                )
-            wanted = fresh if limit is None else fresh[: limit - delivered]
-            delivered += len(wanted)
-            yield wanted
-            if len(page) < largest:
-                return
-            largest = max(largest, len(page))
-            offset += len(page)
-            previous_short = len(page) < size
+        def fetch(query: Sequence[tuple[str, str]]) -> Any:
+            return decode(self._send(method, url, params=query, headers=headers, idempotent=True))
+
+        return pages(fetch, params, limit, page_size)
 
     def _send(
         self,
@@ -405,16 +364,6 @@ class _OuterDeadline:
 
     def __exit__(self, *_exc: object) -> None:
         self._store.deadline = None
-
-
-def _remember(seen: set[Any], item: Any) -> bool:
-    """Whether `item` is new to this listing (by its `id`, else by its content)."""
-    identity = item.get("id") if isinstance(item, dict) else None
-    key = identity if isinstance(identity, str) else hash(json.dumps(item, sort_keys=True))
-    if key in seen:
-        return False
-    seen.add(key)
-    return True
 
 
 def _backoff(attempt: int) -> float:

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple, TypeVar
 
-import httpx
 import pydantic
 
+from aitasker_cli.api.httpx_adapter import httpx
 from aitasker_cli.api.models import ApiModel
 from aitasker_cli.core.errors import HINT_BY_STATUS, UnavailableError, error_for_status
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-import httpx
+from aitasker_cli.api.httpx_adapter import httpx
 
 
 class Throttle:

@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
-import httpx
-
+from aitasker_cli.api.httpx_adapter import httpcore, httpx, wrap_network_backend
 from aitasker_cli.core.errors import UsageError
 from aitasker_cli.local.config import Settings, is_loopback
 
@@ -40,9 +38,7 @@ def make_transport(settings: Settings) -> httpx.BaseTransport:
         ) from None
     except ValueError as exc:
         raise UsageError(f"the proxy setting is not usable: {exc}") from None
-    pool = getattr(transport, "_pool", None)
-    if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = DeadlineBackend(pool._network_backend)
+    wrap_network_backend(transport, DeadlineBackend)
     return transport
 
 

@@ -8,15 +8,13 @@ import io
 import json
 import os
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.core
 
-# Typer 0.28 carries its own copy of Click.
-from typer import _click as click
-from typer._types import TyperChoice
-
+from aitasker_cli.cli.options import choices, completes, completion_of
+from aitasker_cli.cli.typer_adapter import click, parameter_infos
 from aitasker_cli.core.startup import COMPLETE_VAR
 
 if TYPE_CHECKING:
@@ -43,7 +41,14 @@ too. Sourced, it only registers, as before."""
 
 
 def command(
-    shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.")],
+    shell: Annotated[
+        Shell,
+        typer.Argument(
+            metavar="SHELL",
+            help="bash, zsh, fish or powershell.",
+            autocompletion=completes(choices(Shell)),
+        ),
+    ],
 ) -> None:
     """Print the completion script for SHELL; see the README for where to put it."""
     typer.echo(script(shell), nl=False)
@@ -189,9 +194,13 @@ def _described(command: click.Command, context: click.Context) -> Command:
                 subcommands[name] = found.get_short_help_str(limit=200)
     options: list[Option] = []
     arguments: list[Argument] = []
+    infos = parameter_infos(command)
     for param in command.get_params(context):
+        info = infos.get(param.name or "")
+        completion = completion_of(info.autocompletion if info else None)
+        source = completion.source if completion else ""
         if isinstance(param, typer.core.TyperArgument):
-            arguments.append({"nargs": param.nargs, "value": _source(param) or ""})
+            arguments.append({"nargs": param.nargs, "value": source})
         elif isinstance(param, typer.core.TyperOption) and not param.hidden:
             flag = param.is_flag or param.count
             options.append(
@@ -199,7 +208,7 @@ def _described(command: click.Command, context: click.Context) -> Command:
                     # Click keeps the names of --help in a set: sorted, the table stays the same.
                     "names": _names(param),
                     "help": param.help or "",
-                    "value": None if flag else _source(param) or "",
+                    "value": None if flag else source,
                     "multiple": param.multiple,
                 }
             )
@@ -209,22 +218,3 @@ def _described(command: click.Command, context: click.Context) -> Command:
 def _names(option: typer.core.TyperOption) -> list[str]:
     names = [*option.opts, *option.secondary_opts]
     return sorted(names, key=len) if option.name == "help" else names
-
-
-def _completion_source(adapter: Any) -> Any:
-    """The source `options.completes` gave the callback that Typer wrapped into `adapter`."""
-    if adapter is None:
-        return None
-    callback = inspect.getclosurevars(adapter).nonlocals.get("autocompletion")
-    return getattr(callback, "completion_source", None)
-
-
-def _source(param: click.Parameter) -> str | None:
-    """Where the values TAB offers for `param` come from, in tab_completion's terms."""
-    source = _completion_source(getattr(param, "_custom_shell_complete", None))
-    if isinstance(source, str):
-        return source
-    if isinstance(param.type, TyperChoice):
-        choices = [param.type.normalize_choice(choice, None) for choice in param.type.choices]
-        return "values:" + ",".join(choices)
-    return None

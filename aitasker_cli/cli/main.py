@@ -12,12 +12,10 @@ from typing import Annotated
 import typer
 import typer.core
 
-# Typer 0.28 carries its own copy of Click: its command classes subclass these types.
-from typer import _click as click
-
 from aitasker_cli import __version__
 from aitasker_cli.cli.examples import examples_text
 from aitasker_cli.cli.options import COMMON_NAMES, VALUE_OPTIONS, Common, api_command
+from aitasker_cli.cli.typer_adapter import click
 from aitasker_cli.core.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
 from aitasker_cli.output import hints, streams
 

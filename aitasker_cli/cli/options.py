@@ -6,12 +6,12 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
-from typer._click.exceptions import UsageError as ClickUsageError
-from typer._click.types import IntRange
 
+from aitasker_cli.cli.typer_adapter import whole_number
 from aitasker_cli.core.errors import UsageError
 from aitasker_cli.domain.formats import OutputFormat
 from aitasker_cli.domain.statuses import Status, names, status_help
@@ -23,20 +23,40 @@ if TYPE_CHECKING:
 Completer = Callable[[typer.Context, str], list[tuple[str, str]]]
 
 
-def completes(source: str) -> Completer:
-    """A Typer completion callback for one of tab_completion's value sources.
+class Completion:
+    """Where TAB finds an option's or argument's values, in tab_completion's terms."""
 
-    TAB never reaches Typer (tab_completion answers it from the command table); the table is
-    written from these callbacks' `completion_source`, so a command says once what it offers.
-    """
+    __slots__ = ("source",)
 
-    def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def complete(self, ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+        """The values for TAB (tab_completion answers it first, from the command table)."""
         from aitasker_cli.fast.tab_completion import values
 
-        return values(source, incomplete, ctx.command_path.split()[1:])
+        return values(self.source, incomplete, ctx.command_path.split()[1:])
 
-    complete.__dict__["completion_source"] = source  # Typer's wrapper copies it
-    return complete
+
+def completes(source: str) -> Completer:
+    """The `autocompletion=` of a parameter whose values TAB takes from `source`.
+
+    TAB never reaches Typer (tab_completion answers it from the command table); the table is
+    written from the `Completion` behind this callback (`completion_of`), so a command says
+    once what it offers.
+    """
+    return Completion(source).complete
+
+
+def choices(values: type[Enum]) -> str:
+    """The completion source offering each of an enum's values."""
+    return "values:" + ",".join(str(member.value) for member in values)
+
+
+def completion_of(autocompletion: object) -> Completion | None:
+    """The `Completion` an `autocompletion=` callback came from (`completes`), if any."""
+    owner = getattr(autocompletion, "__self__", None)
+    return owner if isinstance(owner, Completion) else None
 
 
 ApiUrlOpt = Annotated[
@@ -76,6 +96,7 @@ OutputOpt = Annotated[
         show_default=False,
         help="Output format: table, json, ndjson, csv, tsv, id or markdown [default: table on a "
         "terminal, tsv otherwise].",
+        autocompletion=completes(choices(OutputFormat)),
     ),
 ]
 FieldsOpt = Annotated[
@@ -133,27 +154,12 @@ DebugOpt = Annotated[
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
 
 
-class WholeNumber(IntRange):
-    """Click's IntRange (so help shows the range as before), with errors in plain words."""
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        """The number, or a usage error that names the option and says what it takes."""
-        option = param.opts[0] if param is not None and param.opts else "value"
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ClickUsageError(f"{option}: {value!r} is not a whole number.", ctx) from None
-        if self.min is not None and number < self.min:
-            raise ClickUsageError(f"{option}: {number} is less than {self.min}.", ctx)
-        return super().convert(number, param, ctx)
-
-
 LimitOpt = Annotated[
     int | None,
     typer.Option(
         "--limit",
         "-L",
-        click_type=WholeNumber(min=1),
+        **whole_number("--limit", 1),
         metavar="N",
         help="At most N items [default: 50].",
     ),

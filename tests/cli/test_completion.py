@@ -473,3 +473,29 @@ def test_a_config_that_is_not_a_file_gives_no_profiles_at_once(
     done = _tab(env, "aitasker agents list --profile ", timeout=20)
 
     assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["default"], "")
+
+
+def test_the_table_takes_each_value_source_from_the_parameters_metadata() -> None:
+    """Where TAB finds values is read from each parameter's `completes(...)`, under any Typer."""
+    from aitasker_cli.cli.completion import table
+    from aitasker_cli.domain.statuses import AgentStatus, names
+
+    commands = table()["commands"]
+    listing = {
+        name: option["value"]
+        for option in commands["agents list"]["options"]
+        for name in option["names"]
+    }
+
+    assert listing["-o"] == "values:table,json,ndjson,csv,tsv,id,markdown"
+    assert listing["--status"] == "values:" + ",".join(names(AgentStatus))
+    assert (listing["--fields"], listing["--profile"], listing["--all"]) == (
+        "fields",
+        "profiles",
+        None,
+    )
+    assert listing["--limit"] == ""  # a number: nothing to offer
+    assert commands["agents show"]["arguments"] == [{"nargs": 1, "value": "ids:agents"}]
+    assert commands["completion"]["arguments"] == [
+        {"nargs": 1, "value": "values:bash,zsh,fish,powershell"}
+    ]
