@@ -32,8 +32,16 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if not os.environ.get(TYPER_HELP_VAR) and may_ask_for_help(args) and _answered(args):
         sys.exit(0)
-    from aitasker_cli.cli.main import main as run
+    try:
+        from aitasker_cli.cli.main import main as run
+    except Exception as exc:
+        from aitasker_cli.core.errors import AitaskerError
 
+        # An installed library this version does not fit (Typer): one line, as for any error.
+        if not isinstance(exc, AitaskerError) or os.environ.get("AITASKER_DEBUG"):
+            raise
+        sys.stderr.write(f"Error: {exc.message}\n" + (f"Hint: {exc.hint}\n" if exc.hint else ""))
+        sys.exit(int(exc.exit_code))
     run(args)
 
 
