@@ -101,21 +101,26 @@ def _worth_showing(operation: Operation) -> bool:
 
 
 def _header(data: dict[str, Any]) -> Operation | None:
-    origin = data.get("origin")
-    api_url = data.get("api_url")
+    """A format-2 header: the operation, its items to come in records of their own."""
+    origin, api_url = data.get("origin"), data.get("api_url")
+    if origin not in ORIGINS or not (api_url is None or isinstance(api_url, str)):
+        return None
+    return _operation(data, (), api_url=api_url, origin=origin)
+
+
+def _operation(data: dict[str, Any], items: tuple[Item, ...], **newer: Any) -> Operation | None:
+    """The operation `data` describes, with `items`; None if it is not one the journal holds.
+    `newer` holds the fields format 1 did not have."""
     operation = Operation(
         id=data.get("id"),  # type: ignore[arg-type] # checked below
         time=data.get("time"),  # type: ignore[arg-type]
         profile=data.get("profile"),  # type: ignore[arg-type]
         host=data.get("host"),  # type: ignore[arg-type]
         action=data.get("action"),  # type: ignore[arg-type]
-        items=(),
+        items=items,
         undoes=data.get("undoes"),
-        api_url=api_url if isinstance(api_url, str) else None,
-        origin=origin if isinstance(origin, str) else "",
+        **newer,
     )
-    if operation.origin not in ORIGINS:
-        return None
     return None if operation_problem(operation) else operation
 
 
@@ -146,16 +151,7 @@ def _whole_operation(data: dict[str, Any]) -> Operation | None:
         if item is None:
             return None
         items.append(item)
-    operation = Operation(
-        id=data.get("id"),  # type: ignore[arg-type] # checked below
-        time=data.get("time"),  # type: ignore[arg-type]
-        profile=data.get("profile"),  # type: ignore[arg-type]
-        host=data.get("host"),  # type: ignore[arg-type]
-        action=data.get("action"),  # type: ignore[arg-type]
-        items=tuple(items),
-        undoes=data.get("undoes"),
-    )
-    return None if operation_problem(operation) else operation
+    return _operation(data, tuple(items))
 
 
 # Look-ups
