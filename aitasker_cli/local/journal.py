@@ -17,10 +17,12 @@ Standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
 import time as _time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +107,7 @@ class Run:
         )
         self._lock = threading.Lock()
         self._started = False
+        self._file: journal_file.Appender | None = None
         self._synced = _time.monotonic()
         self.problem: str | None = None
         """Why the journal could not be written (then this run cannot be undone from it)."""
@@ -122,19 +125,16 @@ class Run:
         self._write(item)
 
     def close(self) -> None:
-        """At the end of the run: flush to disk and trim the journal."""
+        """At the end of the run: its end record, flushed to disk, then a trim if it is due."""
         with self._lock:
-            if not self._started or self.problem:
+            if self._file is None or self.problem:
                 return
-            path = journal_path()
             try:
-                with journal_file.locked(path.with_name("journal.lock")):
-                    journal_file.append(path, _end_line(self.id), sync=True)
-                    journal_file.trim(
-                        path, max_bytes(), KEEP_OPERATIONS, SMALLEST_OPERATION, ending=self.id
-                    )
+                self._file.write(_end_line(self.id))
+                self._file.close(_trim(self.id))
             except OSError as exc:
-                self.problem = _problem("write", path, exc)
+                self.problem = _problem("write", journal_path(), exc)
+            self._file = None
 
     @property
     def undoable(self) -> bool:
@@ -147,17 +147,18 @@ class Run:
             if self.problem:
                 return
             data = _item_line(self.id, item)
-            if not self._started:
-                data = _header_line(self._header) + data
-            path = journal_path()
             now = _time.monotonic()
             try:
-                if not self._started:
-                    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                with journal_file.locked(path.with_name("journal.lock")):
-                    journal_file.append(path, data, sync=now - self._synced > SYNC_SECONDS)
+                if self._file is None:
+                    self._file = journal_file.Appender(journal_path())
+                    data = _header_line(self._header) + data
+                self._file.write(data, sync=now - self._synced > SYNC_SECONDS)
             except OSError as exc:
-                self.problem = _problem("write", path, exc)
+                self.problem = _problem("write", journal_path(), exc)
+                if self._file is not None:
+                    with contextlib.suppress(OSError):
+                        self._file.close()
+                    self._file = None
                 return
             self._started = True
             if now - self._synced > SYNC_SECONDS:
@@ -169,6 +170,15 @@ class Run:
                 self._open.discard(item.id)
                 self.changed += item.outcome == "changed"
                 self._interrupted += item.outcome == "interrupted" and was_sent
+
+
+def _trim(ending: str) -> Callable[[Path], None]:
+    """A trim of the journal that keeps the operation `ending` whatever its size."""
+
+    def trim(path: Path) -> None:
+        journal_file.trim(path, max_bytes(), KEEP_OPERATIONS, SMALLEST_OPERATION, ending=ending)
+
+    return trim
 
 
 def record(operation: Operation) -> None:
@@ -193,12 +203,11 @@ def record(operation: Operation) -> None:
     )
     path = journal_path()
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with journal_file.locked(path.with_name("journal.lock")):
-            journal_file.append(path, data, sync=True)
-            journal_file.trim(
-                path, max_bytes(), KEEP_OPERATIONS, SMALLEST_OPERATION, ending=operation.id
-            )
+        appender = journal_file.Appender(path)
+        try:
+            appender.write(data)
+        finally:
+            appender.close(_trim(operation.id))
     except OSError as exc:
         raise LocalIOError(_problem("write", path, exc)) from None
 

@@ -8,22 +8,21 @@ outcome), so a run killed half-way has still written what it was about to do. Fo
 this version) wrote a whole operation on one line; such lines are still read.
 
 The file is opened without following a symbolic link and without blocking (a FIFO at its path
-would hang every reader), and only a regular file is used. Writers hold an exclusive lock on
-`journal.lock` beside it for each append and for a trim, and reopen the file each time, since
-a trim swaps a new file in.
+would hang every reader), and only a regular file is used. A writer holds a shared lock on
+`journal.lock` beside it while it writes (Appender); a trim, which swaps a new file in, takes it
+exclusively, so it never runs while another writer is at work.
 
 Standard library only.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -86,40 +85,59 @@ def _kind_of(path: Path) -> str:
     return "it is not a regular file"
 
 
-@contextlib.contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `lock_path` (created 0600); on a platform without fcntl,
-    nothing is held."""
-    if fcntl is None:  # pragma: no cover - Windows
-        yield
-        return
-    descriptor = open_regular(lock_path, os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # closing releases the lock
+class Appender:
+    """The journal held open by one writer: a shared lock on `journal.lock` for as long as it
+    writes, so that no trim (which takes the lock exclusively) swaps the file from under it,
+    and the file opened once for appending. Each record is then one write().
 
+    Closing gives the lock back and, if no other writer holds it, trims the journal.
+    """
 
-def append(path: Path, data: bytes, *, sync: bool) -> None:
-    """Add `data` (whole lines) at the end of the file, created 0600, on a line of its own even
-    if a writer that was killed left half a line; flush it to disk if `sync`. The caller holds
-    the lock."""
-    descriptor = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
-    try:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.path = path
+        self._lock = open_regular(path.with_name("journal.lock"), os.O_RDWR | os.O_CREAT)
+        try:
+            if fcntl is not None:
+                fcntl.flock(self._lock, fcntl.LOCK_SH)
+            self._file = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+        except BaseException:
+            os.close(self._lock)
+            raise
         if hasattr(os, "fchmod"):  # an old file may have wider rights
-            os.fchmod(descriptor, 0o600)
-        size = os.fstat(descriptor).st_size
-        if size > 0 and os.pread(descriptor, 1, size - 1) != b"\n":
-            data = b"\n" + data
+            os.fchmod(self._file, 0o600)
+        size = os.fstat(self._file).st_size
+        # A writer killed mid-line left half a line: the next record starts on a line of its own.
+        self._needs_newline = size > 0 and os.pread(self._file, 1, size - 1) != b"\n"
+
+    def write(self, data: bytes, *, sync: bool = False) -> None:
+        """Add `data` (whole lines) at the end; flush it to disk if `sync`."""
+        if self._needs_newline:
+            data, self._needs_newline = b"\n" + data, False
         view = memoryview(data)
         while view:
-            written = os.write(descriptor, view)
-            view = view[written:]
+            view = view[os.write(self._file, view) :]
         if sync:
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+            os.fsync(self._file)
+
+    def close(self, trimmed: Callable[[Path], None] | None = None) -> None:
+        """Flush to disk, give the lock back, then call `trimmed` (a trim) if the lock can be
+        had alone at once: a writer still at work means a trim waits for its close."""
+        try:
+            os.fsync(self._file)
+        finally:
+            os.close(self._file)
+            try:
+                if fcntl is not None:
+                    fcntl.flock(self._lock, fcntl.LOCK_UN)
+                    try:
+                        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        return  # another writer holds it; its close trims
+                if trimmed is not None:
+                    trimmed(self.path)
+            finally:
+                os.close(self._lock)  # closing releases the lock
 
 
 def encode(record: dict[str, Any]) -> bytes:
@@ -169,7 +187,8 @@ def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int, *, endi
     """If the journal holds more than `keep` operations or `max_bytes`, rewrite it all at once
     with its newest whole operations: at most `keep`, and within TRIMMED_TO of `max_bytes` if it
     was over that. The operation `ending` (the caller's, just over) is always kept, however
-    large, and so are those other processes are still writing. The caller holds the lock."""
+    large, and so are those other processes are still writing. The caller holds the lock
+    exclusively."""
     descriptor = open_regular(path, os.O_RDONLY)
     with os.fdopen(descriptor, "rb") as file:
         size = os.fstat(file.fileno()).st_size
