@@ -25,8 +25,9 @@ def cached() -> None:
 
 def click_offers(words: list[str], incomplete: str) -> list[str]:
     """What Click's own completion offers for the same words, from the real commands."""
-    from typer._completion_classes import BashComplete
+    from aitasker_cli.cli.typer_adapter import bash_completer
 
+    BashComplete = bash_completer()
     command = typer.main.get_command(build_app(requested_words(words)))
     completer = BashComplete(command, {}, "aitasker", COMPLETE_VAR)
     return [item.value for item in completer.get_completions(list(words), incomplete)]

@@ -130,3 +130,11 @@ def parameter_infos(command: click.Command) -> dict[str, typer.models.ParameterI
     if not own <= set(signature.parameters):
         raise missing(f"the function behind the command {command.name!r} (__wrapped__)")
     return infos
+
+
+def bash_completer() -> Any:
+    """Typer's bash completion class, which tests ask what Click itself would offer a TAB."""
+    try:
+        return importlib.import_module("typer._completion_classes").BashComplete
+    except (ImportError, AttributeError):
+        raise missing("typer._completion_classes.BashComplete") from None

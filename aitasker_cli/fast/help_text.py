@@ -96,10 +96,6 @@ def requested_page(help_table: HelpTable, args: list[str]) -> Page | None:
 
 def width() -> int:
     """The width Click's HelpFormatter takes: the terminal's, at most 80, less 2; 50 or more."""
-    formatting = sys.modules.get("typer._click.formatting")
-    forced = getattr(formatting, "FORCED_WIDTH", None)  # Typer's test runner sets it
-    if isinstance(forced, int):
-        return forced
     return max(min(_terminal_columns(), 80) - 2, 50)
 
 
