@@ -519,3 +519,18 @@ def test_the_journal_never_holds_the_token(monkeypatch: pytest.MonkeyPatch) -> N
         content = path.read_bytes()
         assert TOKEN.encode() not in content
         assert b"aitk_" not in content
+
+
+def test_operations_are_counted_across_chunks_without_holding_the_file(tmp_path: Path) -> None:
+    from aitasker_cli.local import journal_file
+
+    header = b'{"v":2,"kind":"operation","id":"x"}\n'
+    filler = b"y" * (1024 * 1024 - 10) + b"\n"  # the next header straddles the first MiB
+    data = header + filler + header * 3 + b'{"id":"old format"}\n' + filler + header
+    path = tmp_path / "journal.jsonl"
+    path.write_bytes(data)
+
+    with path.open("rb") as file:
+        counted = journal_file._operations_in(file)
+
+    assert counted - 1 == 6  # five headers and a format-1 line; one more for a first line

@@ -194,6 +194,9 @@ def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int, *, endi
         size = os.fstat(file.fileno()).st_size
         if size <= max_bytes and size < smallest_operation * (keep + 1):
             return  # too small to hold too many: most runs never read the journal here
+        if size <= max_bytes and _operations_in(file) <= keep:
+            return  # counted in chunks: a journal of bulk runs is not held in memory for this
+        file.seek(0)
         lines = list(_lines(file))
     owners = [_operation_of(line) for line in lines]
     first_line: dict[str, int] = {}
@@ -221,6 +224,21 @@ def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int, *, endi
         if owner in kept
     )
     replace_file(path, data, private=True)
+
+
+_STARTS = (b'{"v":2,"kind":"operation"', b'\n{"id":"')
+"""How a line that starts an operation begins (format 2, format 1)."""
+
+
+def _operations_in(file: BinaryIO) -> int:
+    """About how many operations the file holds (never fewer), read a MiB at a time."""
+    count, tail = 0, b""
+    while chunk := file.read(1024 * 1024):
+        data = tail + chunk
+        # What lies wholly in the overlap was counted with the chunk before.
+        count += sum(data.count(start) - tail.count(start) for start in _STARTS)
+        tail = data[-32:]
+    return count + 1  # a format-1 operation on the first line has no line end before it
 
 
 def _still_written(lines: list[bytes], owners: list[tuple[str | None, bool]]) -> set[str]:
