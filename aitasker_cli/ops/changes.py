@@ -130,7 +130,7 @@ def change_agents(
         from aitasker_cli.ops import bulk
 
         ids = bulk.read_ids(ids, selection.lines if selection.stdin else None)
-        targets = LookedUp(client, ids, action, fetched={}, dry_run=selection.dry_run)
+        targets = LookedUp(client, ids, action, dry_run=selection.dry_run)
     apply(
         engine,
         ids,

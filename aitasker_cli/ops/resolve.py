@@ -35,9 +35,6 @@ class Resolver:
         self._client = client
         self._noun = noun
         self._listed: list[tuple[str, str]] | None = None
-        self.fetched: dict[str, Any] = {}
-        """Whole items the resolver fetched, by ID, for callers to reuse. Resolving reads only
-        the listing, whose items may be shorter than a GET's, so it stays empty."""
 
     def id_of(self, typed: str) -> str:
         """The one ID `typed` stands for; exit 2 when it is empty or several, 3 when none."""

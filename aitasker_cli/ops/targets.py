@@ -60,7 +60,6 @@ def current(
     action_for: Callable[[str], Action],
     concurrency: int,
     *,
-    fetched: Mapping[str, Any] | None = None,
     expected: Mapping[str, str] | None = None,
     in_doubt: Collection[str] = (),
     dry_run: bool = False,
@@ -68,7 +67,6 @@ def current(
 ) -> list[Target]:
     """A target for each ID, in order, with the agent as it is now or why it could not be had.
 
-    `fetched` holds agents this command fetched already (to resolve a typed prefix);
     `expected`, for undo, the status each agent must still have (`in_doubt`: those whose
     change may not have been made); `statuses`, the ones most
     of the agents are expected in (selection.look_up lists those first).
@@ -96,8 +94,6 @@ def current(
 
         bulk.run_all(rest, client.get_agent, concurrency, fetched_one)
 
-    for agent_id, agent in (fetched or {}).items():
-        note(agent_id, agent)
     look_up(client, [i for i in ids if i not in found], fetch_each, note, statuses)
     return [found[agent_id] for agent_id in ids]
 
@@ -130,21 +126,16 @@ class LookedUp(Targets):
         ids: Sequence[str],
         action: Action,
         *,
-        fetched: Mapping[str, Any],
         dry_run: bool,
     ) -> None:
-        """Start looking up the agents of `ids`, listing those `action` acts on.
-
-        `fetched` holds agents this command fetched already (to resolve a typed prefix).
-        """
+        """Start looking up the agents of `ids`, listing those `action` acts on."""
         self._client = client
         self._action = action
         self._dry_run = dry_run
-        super().__init__([self._target(i, agent) for i, agent in fetched.items()])
+        super().__init__([])
         self._changed = threading.Condition()
         self._listing = True
-        rest = [agent_id for agent_id in ids if agent_id not in fetched]
-        threading.Thread(target=self._list, args=(rest,), name="look-up", daemon=True).start()
+        threading.Thread(target=self._list, args=(ids,), name="look-up", daemon=True).start()
 
     def __getitem__(self, agent_id: str) -> Target:
         """The agent's target; waits for the look-up, and fetches it if no page had it."""
