@@ -35,6 +35,7 @@ class TaskStatus(Status):
     queued = "queued"
     running = "running"
     awaiting_approval = "awaiting_approval"
+    approved = "approved"
     review = "review"
     completed = "completed"
     failed = "failed"
