@@ -30,6 +30,7 @@ from aitasker_cli.api.responses import (
     request_id,
     retry_after,
 )
+from aitasker_cli.api.tasks import TaskCalls
 from aitasker_cli.api.throttle import Throttle
 from aitasker_cli.api.transport import DEADLINE, describe_transport_error, make_transport
 from aitasker_cli.core.errors import NotFoundError, RejectedError, UnavailableError
@@ -55,8 +56,11 @@ clock = time.monotonic
 """Module attributes, so tests can make waits instant and time pass at will."""
 
 
-class ApiClient:
-    """One connection pool per process, with the API URL, timeouts and retries of `settings`."""
+class ApiClient(TaskCalls):
+    """One connection pool per process, with the API URL, timeouts and retries of `settings`.
+
+    The task calls (get_task, decide, list_tasks) come from api/tasks.py.
+    """
 
     def __init__(
         self,
@@ -107,7 +111,7 @@ class ApiClient:
         return self._one(HiredAgent, "agents.show", {"agent_id": agent_id}, idempotent=True)
 
     def change(self, action: Action, agent_id: str) -> HiredAgent:
-        """Do a state-changing action (actions.ACTIONS) to one agent; the agent afterwards."""
+        """Do a state-changing action (an agents row of actions.ROWS) to one agent; the agent."""
         return self._one(
             HiredAgent, action.route, {"agent_id": agent_id}, idempotent=action.retry_safe
         )
@@ -186,9 +190,18 @@ class ApiClient:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _one(self, model: type[M], route: str, path: Mapping[str, str], *, idempotent: bool) -> M:
+    def _one(
+        self,
+        model: type[M],
+        route: str,
+        path: Mapping[str, str],
+        *,
+        idempotent: bool,
+        body: bytes | None = None,
+    ) -> M:
         method, url = build_path(route, path)
-        return parse_model(model, decode(self._send(method, url, idempotent=idempotent)))
+        reply = self._send(method, url, body=body, idempotent=idempotent)
+        return parse_model(model, decode(reply))
 
     def _paginate(
         self,

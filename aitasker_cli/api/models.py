@@ -19,6 +19,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr
 from typing_extensions import Self
 
+from aitasker_cli.domain.fingerprint import fingerprint
 from aitasker_cli.domain.statuses import AgentStatus, TaskStatus, WorkspaceStatus
 
 # pydantic looks for plugins, in the entry points of every installed package, when it builds
@@ -119,3 +120,10 @@ class WorkspaceTask(ApiModel):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     created_at: datetime | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """The task's fingerprint (domain/fingerprint.py) of the fields as the server sent them."""
+        # From `raw`, not the parsed fields: a UUID or a float reformatted by parsing would
+        # give another digest than a script computes from the same response.
+        return fingerprint(self.raw or self.model_dump(mode="json"))

@@ -30,6 +30,9 @@ ROUTES: dict[str, Route] = {
     "workspaces.list": Route("GET", "/api/v1/workspaces", confirmed=False),
     "workspaces.show": Route("GET", "/api/v1/workspaces/{workspace_id}", confirmed=True),
     "workspaces.tasks": Route("GET", "/api/v1/workspaces/{workspace_id}/tasks", confirmed=True),
+    "tasks.show": Route(
+        "GET", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}", confirmed=False
+    ),
     "tasks.approve": Route(
         "POST", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/approve", confirmed=False
     ),
