@@ -16,7 +16,7 @@ from tests.processes import clean_env, installed_script
         ("agents list --status ", ["active", "paused", "cancelled"]),
         ("agents list --status pa", ["paused"]),
         ("workspaces list --status ", ["active", "paused", "archived"]),
-        (f"workspaces tasks {WORKSPACE_ID} --status a", ["awaiting_approval"]),
+        (f"workspaces tasks {WORKSPACE_ID} --status a", ["awaiting_approval", "approved"]),
         (f"workspaces tasks {WORKSPACE_ID} --status r", ["running", "review", "rejected"]),
     ],
 )
