@@ -186,11 +186,12 @@ def run(
 
 
 def assert_one_error(ran: Ran) -> None:
-    """stderr holds one `Error:` line; the rest is its hint, request id, or usage reminder."""
+    """stderr holds one `Error:` line; the rest is its hint, request id, or usage reminder, and
+    for a change that may have been made (a 5xx answer to a pause), its operation ID."""
     lines = [line for line in ran.stderr.splitlines() if line]
     errors = [line for line in lines if line.startswith("Error: ")]
     assert len(errors) == 1, ran.stderr
-    companions = ("Error: ", "Hint: ", "Request ID: ", "Usage: ", "Try 'aitasker ")
+    companions = ("Error: ", "Hint: ", "Request ID: ", "Usage: ", "Try 'aitasker ", "Operation: ")
     assert all(line.startswith(companions) for line in lines), ran.stderr
 
 

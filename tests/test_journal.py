@@ -534,3 +534,59 @@ def test_operations_are_counted_across_chunks_without_holding_the_file(tmp_path:
         counted = journal_file._operations_in(file)
 
     assert counted - 1 == 6  # five headers and a format-1 line; one more for a first line
+
+
+def test_a_run_the_journal_could_not_read_back_is_not_written() -> None:
+    run = journal.Run(profile="p" * 201, api_url="https://api.aitasker.co", action="pause")
+
+    run.intend(uuid_n(1), "Agent", "active")
+    run.note(Item(uuid_n(1), "Agent", "active", "paused", "changed"))
+    run.close()
+
+    assert run.problem is not None and "cannot journal this run" in run.problem
+    assert not run.undoable
+    assert not journal.journal_path().exists()
+
+
+def test_runs_that_changed_nothing_never_push_a_real_operation_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = operation(1)
+    journal.record(real)
+    monkeypatch.setattr(journal, "KEEP_OPERATIONS", 3)
+    for n in range(12):
+        nothing = journal.Run(profile="default", api_url="https://api.aitasker.co", action="pause")
+        nothing.note(Item(uuid_n(n + 2), "", "paused", "paused", "unchanged"))  # not even begun
+        refused = journal.Run(profile="default", api_url="https://api.aitasker.co", action="pause")
+        refused.intend(uuid_n(n + 2), "", "cancelled")
+        refused.note(Item(uuid_n(n + 2), "", "cancelled", None, "failed"))  # a 409
+        for one in (nothing, refused):
+            one.close()
+
+    assert [op.id for op in journal_reading.operations()] == [real.id]
+    headers = [line for line in lines() if b'"kind":"operation"' in line]
+    assert len(headers) <= 3  # the refused runs were trimmed first, the real one kept
+
+
+def test_a_trim_streams_a_huge_journal_without_holding_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tracemalloc
+
+    from aitasker_cli.local import journal_file
+
+    journal.journal_path().parent.mkdir(parents=True)
+    with journal.journal_path().open("wb") as file:
+        for _ in range(40):
+            file.write((b"j" * 999 + b"\n") * 500)  # 20 MB of lines that are no records
+    journal.record(operation(1))
+    monkeypatch.setattr(journal, "MAX_BYTES", 1024 * 1024)
+
+    tracemalloc.start()
+    journal_file.trim(journal.journal_path(), 1024 * 1024, 1000, 200, ending=operation(1).id)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert peak < 8 * 1024 * 1024
+    assert [op.id for op in journal_reading.operations()] == [operation(1).id]
+    assert journal.journal_path().stat().st_size < 10_000

@@ -257,3 +257,47 @@ def test_a_final_operation_is_never_undone_and_undo_does_not_fall_back(
         assert result.exit_code == 2, result.stderr
         assert "final" in result.stderr and final.id in result.stderr
     assert api.calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, text="<html>ok</html>", headers={"content-type": "text/html"}),
+        httpx.Response(504, json={"detail": "gateway timeout"}),
+    ],
+    ids=["2xx-unreadable", "5xx"],
+)
+def test_a_change_answered_unreadably_or_by_a_gateway_is_in_doubt_and_undone(
+    answer: httpx.Response, run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    now(api, a1="active")
+    api.post(f"{AGENTS}/{uuid_n(1)}/pause").mock(return_value=answer)
+
+    paused = run("agents", "pause", uuid_n(1), "-o", "json", "--retries", "0")
+
+    assert paused.exit_code == 7, paused.stderr
+    assert "Operation: " in paused.stderr  # the change may have been made: undo can check
+    api.reset()
+    now(api, a1="paused")  # it was
+    api.post(f"{AGENTS}/{uuid_n(1)}/resume").mock(
+        return_value=httpx.Response(200, json=agent(id=uuid_n(1), status="active"))
+    )
+    undone = run("undo", "--yes", "-o", "json")
+
+    assert undone.exit_code == 0, undone.stderr
+    assert [r["outcome"] for r in undone.json()] == ["changed"]
+
+
+def test_a_refused_change_leaves_nothing_to_undo(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    now(api, a1="cancelled")
+    api.post(f"{AGENTS}/{uuid_n(1)}/pause").mock(
+        return_value=httpx.Response(409, json={"detail": "Cancelled agents cannot be paused"})
+    )
+
+    paused = run("agents", "pause", uuid_n(1), "-o", "json")
+
+    assert paused.exit_code == 6, paused.stderr
+    assert "Operation: " not in paused.stderr
+    assert journal_reading.operations() == []

@@ -111,6 +111,10 @@ def show_single(session: Session, single: Single, done: str, target: str) -> Non
     from aitasker_cli.ops.targets import name_of
     from aitasker_cli.output import render
 
+    if single.error is not None:
+        if single.report is not None and single.report.operation is not None:
+            say_operation(single.report)  # the change may have been made: undo can check
+        raise single.error
     render.show(single.agent, views.AGENTS, session.output)
     name, short = name_of(single.agent), str(single.agent.id)[:8]
     if not single.changed:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from aitasker_cli.core.errors import LocalIOError
 
@@ -21,7 +23,19 @@ def write_atomically(
 
 
 def replace_file(path: Path, data: bytes, *, private: bool = False, sync: bool = True) -> None:
-    """Write `data` beside `path`, flush it to disk (unless `sync` is off), then swap it in.
+    """`data` in place of the file at `path` (see replace_file_with)."""
+    replace_file_with(path, lambda handle: handle.write(data), private=private, sync=sync)
+
+
+def replace_file_with(
+    path: Path,
+    write: Callable[[BinaryIO], object],
+    *,
+    private: bool = False,
+    sync: bool = True,
+) -> None:
+    """Write beside `path` what `write` writes, flush it to disk (unless `sync` is off), then
+    swap it in.
 
     A failure at any point (a full disk, a read-only folder, a kill) leaves the old file as it
     was and no temporary file behind, and raises the OSError. With `private`, the file is
@@ -35,7 +49,7 @@ def replace_file(path: Path, data: bytes, *, private: bool = False, sync: bool =
         with os.fdopen(descriptor, "wb") as handle:
             if private and hasattr(os, "fchmod"):  # a left-over file may have wider rights
                 os.fchmod(handle.fileno(), 0o600)
-            handle.write(data)
+            write(handle)
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())

@@ -115,6 +115,10 @@ class Run:
         self._interrupted = 0
         self._open: set[str] = set()
         """Agents whose change was sent with no outcome known yet."""
+        self._closed = False
+        problem = operation_problem(self._header)
+        if problem:  # what the journal could not read back is not written (a 300-char profile)
+            self.problem = f"cannot journal this run: {problem}"
 
     def intend(self, agent_id: str, name: str, before: str | None) -> None:
         """Before a change is sent to `agent_id`: the change may be made from now on."""
@@ -125,27 +129,34 @@ class Run:
         self._write(item)
 
     def close(self) -> None:
-        """At the end of the run: its end record, flushed to disk, then a trim if it is due."""
+        """At the end of the run: its end record (saying whether it holds anything to undo),
+        flushed to disk, then a trim if it is due. Nothing is written after it."""
         with self._lock:
+            self._closed = True
             if self._file is None or self.problem:
                 return
             try:
-                self._file.write(_end_line(self.id))
+                self._file.write(_end_line(self.id, empty=not self._undoable()))
                 self._file.close(_trim(self.id))
-            except OSError as exc:
-                self.problem = _problem("write", journal_path(), exc)
+            except Exception as exc:  # whatever the journal does, the run's output must follow
+                reason = exc if isinstance(exc, OSError) else OSError(0, repr(exc))
+                self.problem = _problem("write", journal_path(), reason)
             self._file = None
 
     @property
     def undoable(self) -> bool:
         """Whether the journal holds something of this run for `undo` to put back."""
-        may_have_changed = self.changed or self._interrupted or self._open
-        return self._started and self.problem is None and bool(may_have_changed)
+        return self._started and self.problem is None and self._undoable()
+
+    def _undoable(self) -> bool:
+        return bool(self.changed or self._interrupted or self._open)
 
     def _write(self, item: Item) -> None:
         with self._lock:
-            if self.problem:
-                return
+            if self.problem or self._closed:
+                return  # a worker answered after the run was over (a signal): it is not read
+            if self._file is None and item.outcome != PENDING:
+                return  # nothing was sent yet: an agent that needed nothing is not journaled
             data = _item_line(self.id, item)
             now = _time.monotonic()
             try:
@@ -199,7 +210,7 @@ def record(operation: Operation) -> None:
             + _item_line(operation.id, item)
             for item in operation.items
         )
-        + _end_line(operation.id)
+        + _end_line(operation.id, empty=not any(map(_may_have_changed, operation.items)))
     )
     path = journal_path()
     try:
@@ -210,6 +221,10 @@ def record(operation: Operation) -> None:
             appender.close(_trim(operation.id))
     except OSError as exc:
         raise LocalIOError(_problem("write", path, exc)) from None
+
+
+def _may_have_changed(item: Item) -> bool:
+    return item.outcome == "changed" or _in_flight(item)
 
 
 def _in_flight(item: Item) -> bool:
@@ -226,9 +241,11 @@ def _header_line(operation: Operation) -> bytes:
     return journal_file.encode({"v": journal_file.FORMAT, "kind": "operation", **fields})
 
 
-def _end_line(operation_id: str) -> bytes:
-    """The record that says a run is over: a trim may drop its operation from now on."""
-    return journal_file.encode({"v": journal_file.FORMAT, "kind": "end", "op": operation_id})
+def _end_line(operation_id: str, *, empty: bool = False) -> bytes:
+    """The record that says a run is over: a trim may drop its operation from now on, and
+    first of all if it is `empty` (nothing to undo, nothing in doubt)."""
+    end = {"v": journal_file.FORMAT, "kind": "end", "op": operation_id}
+    return journal_file.encode(end | ({"empty": True} if empty else {}))
 
 
 def _item_line(operation_id: str, item: Item) -> bytes:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from aitasker_cli.core.atomic import replace_file
+from aitasker_cli.core.atomic import replace_file_with
 
 try:
     import fcntl
@@ -37,7 +37,7 @@ FORMAT = 2
 LONGEST_RECORD = 16 * 1024
 """No record this module writes is longer (names and statuses are cut); a longer line is
 skipped when read."""
-READ_LIMIT = 256 * 1024 * 1024
+READ_LIMIT = 128 * 1024 * 1024
 """Of a larger file (edited, or grown by something else), only the last this many bytes are
 read."""
 TRIMMED_TO = 0.75
@@ -183,12 +183,25 @@ def _skip_rest_of_line(file: BinaryIO) -> None:
         pass
 
 
+class _Seen:
+    """What a trim knows of one operation in the file, without holding its lines."""
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+        self.size = 0
+        self.pid: int | None = None
+        self.ended = False
+        self.empty = False
+        """Its end record says it holds nothing to undo (no change made or in doubt)."""
+
+
 def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int, *, ending: str) -> None:
     """If the journal holds more than `keep` operations or `max_bytes`, rewrite it all at once
     with its newest whole operations: at most `keep`, and within TRIMMED_TO of `max_bytes` if it
-    was over that. The operation `ending` (the caller's, just over) is always kept, however
-    large, and so are those other processes are still writing. The caller holds the lock
-    exclusively."""
+    was over that. Operations that hold nothing to undo go first; the operation `ending` (the
+    caller's, just over) is always kept if it holds something, however large, and so are those
+    other processes are still writing. The file is read twice as a stream, never held whole.
+    The caller holds the lock exclusively."""
     descriptor = open_regular(path, os.O_RDONLY)
     with os.fdopen(descriptor, "rb") as file:
         size = os.fstat(file.fileno()).st_size
@@ -197,33 +210,58 @@ def trim(path: Path, max_bytes: int, keep: int, smallest_operation: int, *, endi
         if size <= max_bytes and _operations_in(file) <= keep:
             return  # counted in chunks: a journal of bulk runs is not held in memory for this
         file.seek(0)
-        lines = list(_lines(file))
-    owners = [_operation_of(line) for line in lines]
-    first_line: dict[str, int] = {}
-    sizes: dict[str, int] = {}
-    for index, (owner, header) in enumerate(owners):
-        if owner is None or (not header and owner not in first_line):
+        seen = _operations_seen(file)
+        worth = {owner: known for owner, known in seen.items() if not known.empty}
+        if size <= max_bytes and len(worth) == len(seen) <= keep:
+            return
+        room = max_bytes * TRIMMED_TO if size > max_bytes else max_bytes
+        kept = {owner for owner, known in worth.items() if owner == ending or _running(known)}
+        total = sum(worth[owner].size for owner in kept)
+        for owner in sorted(worth, key=lambda name: worth[name].first, reverse=True):
+            if owner in kept:
+                continue
+            if kept and (len(kept) >= keep or total + worth[owner].size > room):
+                break
+            kept.add(owner)
+            total += worth[owner].size
+        file.seek(0)
+        replace_file_with(path, lambda out: _copy_kept(file, out, kept), private=True)
+
+
+def _operations_seen(file: BinaryIO) -> dict[str, _Seen]:
+    """Every operation whose header is in the file, in order, with its size and state."""
+    seen: dict[str, _Seen] = {}
+    for index, line in enumerate(_lines(file)):
+        owner, header = _operation_of(line)
+        if owner is None or (not header and owner not in seen):
             continue  # not a record, or an item whose operation's header is gone
-        first_line.setdefault(owner, index)
-        sizes[owner] = sizes.get(owner, 0) + len(lines[index])
-    if size <= max_bytes and len(first_line) <= keep:
-        return
-    room = max_bytes * TRIMMED_TO if size > max_bytes else max_bytes
-    kept = _still_written(lines, owners) | ({ending} & first_line.keys())
-    total = sum(sizes[owner] for owner in kept)
-    for owner in sorted(first_line, key=first_line.__getitem__, reverse=True):
-        if owner in kept:
-            continue
-        if kept and (len(kept) >= keep or total + sizes[owner] > room):
-            break
-        kept.add(owner)
-        total += sizes[owner]
-    data = b"".join(
-        line if line.endswith(b"\n") else line + b"\n"
-        for line, (owner, _header) in zip(lines, owners, strict=True)
-        if owner in kept
-    )
-    replace_file(path, data, private=True)
+        known = seen.setdefault(owner, _Seen(index))
+        known.size += len(line)
+        if header and _HEADER.match(line):
+            known.pid = _pid_in(line)
+        elif _END.match(line):
+            known.ended, known.empty = True, b'"empty":true' in line
+    return seen
+
+
+def _copy_kept(file: BinaryIO, out: BinaryIO, kept: set[str]) -> None:
+    for line in _lines(file):
+        if _operation_of(line)[0] in kept:
+            out.write(line if line.endswith(b"\n") else line + b"\n")
+
+
+def _pid_in(header: bytes) -> int | None:
+    try:
+        pid = json.loads(header).get("pid")
+    except (ValueError, RecursionError, AttributeError):
+        return None
+    return pid if isinstance(pid, int) else None
+
+
+def _running(known: _Seen) -> bool:
+    """Whether another process may still be writing the operation: no end record yet, and the
+    process named in its header alive."""
+    return not known.ended and known.pid is not None and _alive(known.pid)
 
 
 _STARTS = (b'{"v":2,"kind":"operation"', b'\n{"id":"')
@@ -239,22 +277,6 @@ def _operations_in(file: BinaryIO) -> int:
         count += sum(data.count(start) - tail.count(start) for start in _STARTS)
         tail = data[-32:]
     return count + 1  # a format-1 operation on the first line has no line end before it
-
-
-def _still_written(lines: list[bytes], owners: list[tuple[str | None, bool]]) -> set[str]:
-    """The operations another run may still be writing: no end record yet, and the process
-    named in the header alive. A trim keeps them whole, whatever the caps."""
-    ended = {owner for line, (owner, _) in zip(lines, owners, strict=True) if _END.match(line)}
-    running = set()
-    for line, (owner, header) in zip(lines, owners, strict=True):
-        if header and owner is not None and owner not in ended and _HEADER.match(line):
-            try:
-                pid = json.loads(line).get("pid")
-            except (ValueError, RecursionError):
-                continue
-            if isinstance(pid, int) and _alive(pid):
-                running.add(owner)
-    return running
 
 
 def _alive(pid: int) -> bool:

@@ -89,6 +89,9 @@ class Single(NamedTuple):
     changed: bool
     report: RunReport | None = None
     """The run's report, when something was sent (with its operation ID)."""
+    error: Exception | None = None
+    """Why it did not end well (a refusal, or a --wait that gave up after the change): the
+    front end says the operation first, if the journal holds one, then ends with it."""
 
 
 def change_agents(
@@ -161,9 +164,10 @@ def _send(client: ApiClient, run: Run, now: Target, wait_timeout: float | None) 
     the API answers, before anything is printed; then wait for its status if asked to. A
     failure comes back in `error` (see `_kept_small`).
 
-    After a definite answer from the API (an HTTP status) nothing was changed; after a timeout
-    or a dropped connection the change may have been made, so the intent stays as it is and
-    `undo` checks the agent.
+    Only a refusal (a 4xx) means nothing was changed. After a timeout, a dropped connection, a
+    5xx (a gateway may answer after the backend made the change) or a 2xx whose body cannot be
+    read, the change may have been made, so the intent stays as it is and `undo` checks the
+    agent.
     """
     from aitasker_cli.ops.waiting import wait_for_status
 
@@ -171,7 +175,7 @@ def _send(client: ApiClient, run: Run, now: Target, wait_timeout: float | None) 
     try:
         agent = client.change(now.action, now.id)
     except Exception as exc:  # this item's failure, with its status before kept
-        if isinstance(exc, AitaskerError) and exc.status is not None:
+        if isinstance(exc, AitaskerError) and exc.status is not None and 400 <= exc.status < 500:
             run.note(_item(now, "failed", None))
         return _Done(now, "failed", None, None, journaled=True, error=exc)
     run.note(_item(now, "changed", str(agent.status), name=now.name or name_of(agent)))
@@ -209,12 +213,12 @@ def _change_one(
         done = _send(engine.client, run, target(agent_id, action, now), wait_timeout)
     finally:
         run.close()
-    if done.error is not None:
-        raise done.error
-    cache.learn("agents", [done.agent])
     report = RunReport(action.name, 1, dry_run=False, complete=True)
-    report.tally["changed"] = 1
+    report.tally[done.outcome] = 1
     _journal_of(run, report)
+    if done.error is not None:
+        return Single(None, changed=False, report=report, error=done.error)
+    cache.learn("agents", [done.agent])
     return Single(done.agent, changed=True, report=report)
 
 
