@@ -301,3 +301,17 @@ def test_a_refused_change_leaves_nothing_to_undo(
     assert paused.exit_code == 6, paused.stderr
     assert "Operation: " not in paused.stderr
     assert journal_reading.operations() == []
+
+
+def test_a_change_in_doubt_whose_status_before_is_unknown_is_reported_skipped(
+    run: Any, api: respx.MockRouter, logged_in: str
+) -> None:
+    cut_off = journal.Run(profile="default", api_url=API, action="pause")
+    cut_off.intend(uuid_n(1), "Agent 1", None)  # its look-up failed, then the process died
+
+    undone = run("undo", "--yes", "-o", "json")
+
+    assert undone.exit_code == 9, undone.stderr
+    (result,) = undone.json()
+    assert result["outcome"] == "skipped" and "unknown" in result["reason"]
+    assert posts(api) == []

@@ -179,14 +179,15 @@ def _restorable(item: Item) -> Restorable | None:
     """What undo may put back of a journaled item, if anything.
 
     A change cut off by Ctrl-C (or a kill) while in flight may have been made: if the agent
-    now has the status that change gives, undo puts it back too.
+    now has the status that change gives, undo puts it back too. One whose status before is
+    unknown, or that no action puts back, is kept too, to be reported skipped with the reason.
     """
-
     if item.outcome == "changed" and item.after is not None:
         return Restorable(item.id, item.name, item.before, item.after)
-    if item.outcome == "interrupted" and item.sent and item.before is not None:
-        after = next((a.target for a in _reversible() if item.before in a.acts_on), None)
-        return Restorable(item.id, item.name, item.before, after, True) if after else None
+    if item.outcome == "interrupted" and item.sent:
+        before = item.before or ""
+        after = next((a.target for a in _reversible() if before in a.acts_on), "")
+        return Restorable(item.id, item.name, item.before, after, True)
     return None
 
 
