@@ -319,8 +319,10 @@ def run_writers(script: str) -> None:
 def test_writers_in_several_processes_lose_nothing() -> None:
     run_writers(WRITER)
 
-    written = [json.loads(line) for line in lines()]
-    assert len(written) == 100 * 22  # a header, 20 items and an end each, none cut in two
+    # A writer that starts while another one writes may see that line unfinished and start its
+    # own on a new line: a blank line, which readers skip. No record is ever cut in two.
+    written = [json.loads(line) for line in lines() if line.strip()]
+    assert len(written) == 100 * 22  # a header, 20 items and an end each
     assert sum(record["kind"] == "operation" for record in written) == 100
     found = journal_reading.operations()
     assert len(found) == 100
