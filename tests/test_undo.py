@@ -315,3 +315,28 @@ def test_a_change_in_doubt_whose_status_before_is_unknown_is_reported_skipped(
     (result,) = undone.json()
     assert result["outcome"] == "skipped" and "unknown" in result["reason"]
     assert posts(api) == []
+
+
+def test_history_of_one_operation_lists_its_agents(run: Any, logged_in: str) -> None:
+    operation = recorded(1)
+    other = recorded(2)
+    other = other._replace(
+        id="20261206T070009-000009",
+        items=(*other.items, Item(uuid_n(3), "Agent 3", "active", None, "failed")),
+    )
+    journal.record(other)
+
+    shown = run("history", operation.id[:15], "-o", "json")
+    tsv = run("history", other.id, "-o", "tsv")
+    missing = run("history", "20991231T000000-000000")
+
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.json() == [
+        {"id": uuid_n(1), "name": "Agent 1", "before": "active", "after": "paused",
+         "outcome": "changed"}
+    ]  # fmt: skip
+    assert tsv.stdout.splitlines() == [
+        f"{uuid_n(2)}\tAgent 2\tactive\tpaused\tchanged",
+        f"{uuid_n(3)}\tAgent 3\tactive\t\tfailed",
+    ]
+    assert missing.exit_code == 3, missing.stderr

@@ -52,6 +52,8 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "aitasker history",
         "# Every operation in the journal, as JSON",
         "aitasker history --all -o json",
+        "# The agents one operation changed, and how",
+        "aitasker history 20261129T112005-3f9a2c",
     ),
     ("undo",): (
         "# See what undoing the last pause or resume would do, then do it",

@@ -122,3 +122,12 @@ OPERATIONS = View(
     ),
 )
 """The journal's operations, as `aitasker history` lists them."""
+
+OPERATION_ITEMS = View(
+    noun="agent",
+    plural="agents",
+    columns=("id", "name", "before", "after", "outcome"),
+    keep=("name", "outcome"),
+    detail=("id", "name", "before", "after", "outcome"),
+)
+"""One operation's agents, as `aitasker history OPERATION_ID` lists them."""
