@@ -9,16 +9,41 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Protocol
 
 from aitasker_cli.api.models import WorkspaceTask
 from aitasker_cli.api.responses import M
 from aitasker_cli.domain.actions import Action
 
 
+class _Sends(Protocol):
+    """What the mixin needs of ApiClient: its calls for one item and for pages."""
+
+    def _one(
+        self,
+        model: type[M],
+        route: str,
+        path: Mapping[str, str],
+        *,
+        idempotent: bool,
+        body: bytes | None = None,
+    ) -> M: ...
+
+    def _paginate(
+        self,
+        model: type[M],
+        route: str,
+        path: Mapping[str, str],
+        *,
+        status: str | None,
+        limit: int | None,
+    ) -> Iterator[M]: ...
+
+
 class TaskCalls:
     """The task endpoints, over the transport of the ApiClient they are mixed into."""
 
-    def get_task(self, workspace_id: str, task_id: str) -> WorkspaceTask:
+    def get_task(self: _Sends, workspace_id: str, task_id: str) -> WorkspaceTask:
         return self._one(
             WorkspaceTask,
             "tasks.show",
@@ -27,7 +52,7 @@ class TaskCalls:
         )
 
     def decide(
-        self, action: Action, workspace_id: str, task_id: str, reason: str | None
+        self: _Sends, action: Action, workspace_id: str, task_id: str, reason: str | None
     ) -> WorkspaceTask:
         """Send a decision (actions.APPROVE or REJECT) on one task; the task afterwards.
 
@@ -47,7 +72,7 @@ class TaskCalls:
         )
 
     def list_tasks(
-        self, workspace_id: str, *, statuses: Sequence[str] = (), limit: int | None
+        self: _Sends, workspace_id: str, *, statuses: Sequence[str] = (), limit: int | None
     ) -> Iterator[WorkspaceTask]:
         """A workspace's tasks in any of `statuses` (all of them if none), at most `limit`.
 
@@ -70,27 +95,3 @@ class TaskCalls:
                 if str(task.id) not in seen:
                     seen.add(str(task.id))
                     yield task
-
-    # Provided by ApiClient; declared so the calls above are checked against them.
-
-    def _one(
-        self,
-        model: type[M],
-        route: str,
-        path: Mapping[str, str],
-        *,
-        idempotent: bool,
-        body: bytes | None = None,
-    ) -> M:
-        raise NotImplementedError
-
-    def _paginate(
-        self,
-        model: type[M],
-        route: str,
-        path: Mapping[str, str],
-        *,
-        status: str | None,
-        limit: int | None,
-    ) -> Iterator[M]:
-        raise NotImplementedError
