@@ -22,6 +22,13 @@ class View(NamedTuple):
     """Columns a narrow table never leaves out (besides IDs): what a person looks for."""
     wrap: tuple[str, ...] = ()
     """Columns of long text that wrap in a table instead of being cut."""
+    named_by: str = "display_name"
+    """The field that names one to a person: a bulk result shows it beside the ID."""
+
+    @property
+    def result_fields(self) -> tuple[str, str]:
+        """The fields a bulk result shows by default, beside its ID, outcome and error."""
+        return (self.named_by, "status")
 
 
 AGENTS = View(
@@ -41,6 +48,7 @@ WORKSPACES = View(
     plural="workspaces",
     columns=("id", "name", "status", "hired_agent_id", "last_active_at"),
     keep=("name", "status"),
+    named_by="name",
     detail=(
         "id",
         "name",
@@ -63,6 +71,7 @@ TASKS = View(
     plural="tasks",
     columns=("id", "title", "status", "priority", "skill_slug", "cost_usd", "created_at"),
     keep=("title", "status"),
+    named_by="title",
     detail=(
         "id",
         "title",

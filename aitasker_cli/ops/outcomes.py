@@ -67,7 +67,11 @@ def result_of(
     if dry_run:
         result["dry_run"] = True
     if agent is not None:
-        result["agent"] = agent
+        # The object after the call, under its kind's name.
+        if target.action.resource == "tasks":
+            result["task"] = agent
+        else:
+            result["agent"] = agent
     if outcome in ("skipped", "would_skip"):
         result["reason"] = target.reason or (
             f"changed since: now {target.before}, not {target.expected}"

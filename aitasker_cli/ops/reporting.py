@@ -38,6 +38,10 @@ class ItemResult(TypedDict, total=False):
     dry_run: bool
     agent: Any
     """The agent as the server sent it (after the change, or as it is when nothing was sent)."""
+    task: Any
+    """The same for a decision on a task (approve, reject)."""
+    operation: str
+    """The journal's operation ID of the run (not with --dry-run)."""
     reason: str
     """Why it was skipped (or would be)."""
     error: ItemError

@@ -30,10 +30,6 @@ from aitasker_cli.output.cells import (
     to_json,
 )
 
-RESULT_FIELDS = ("display_name", "status")
-"""The agent's fields a bulk result shows by default, beside its ID, outcome and error."""
-
-
 class Writer:
     """What every format does; the base streams nothing and keeps nothing."""
 
@@ -41,7 +37,7 @@ class Writer:
         self.view = view
         self.out = out
         self.order = order
-        self.result_fields = tuple(out.fields or RESULT_FIELDS)
+        self.result_fields = tuple(out.fields or view.result_fields)
         # What happened comes after the columns scripts already read, so they keep their place.
         self.result_columns = (
             "id", "ok", *self.result_fields, "error", "outcome", "status_before", "status_after"
@@ -70,10 +66,12 @@ class Writer:
         """Nothing is held back by a streaming format."""
 
     def shown(self, result: Mapping[str, Any]) -> Mapping[str, Any]:
-        """A bulk result as printed: the agent's fields projected, its error redacted, then cut."""
+        """A bulk result as printed: the object's fields projected (the agent's, the task's),
+        its error redacted, then cut."""
         shown = dict(result)
-        if result.get("agent") is not None:
-            shown["agent"] = project(result["agent"], self.out.fields, self.view)
+        noun = self.view.noun
+        if result.get(noun) is not None:
+            shown[noun] = project(result[noun], self.out.fields, self.view)
         error = result.get("error")
         if isinstance(error, Mapping) and isinstance(error.get("message"), str):
             shown["error"] = {**error, "message": clip(sink.redact_registered(error["message"]))}
@@ -81,10 +79,11 @@ class Writer:
 
     def result_row(self, result: Mapping[str, Any]) -> dict[str, Any]:
         shown = self.shown(result)
-        agent = result.get("agent") or {}
-        cells = {field: lookup(agent, field) for field in self.result_fields}
-        if "display_name" in cells and not cells["display_name"]:
-            cells["display_name"] = result.get("name") or None
+        item = result.get(self.view.noun) or {}
+        cells = {field: lookup(item, field) for field in self.result_fields}
+        named_by = self.view.named_by
+        if named_by in cells and not cells[named_by]:
+            cells[named_by] = result.get("name") or None
         error = shown.get("error") or {}
         told = {key: result.get(key) for key in ("outcome", "status_before", "status_after")}
         message = error.get("message") or result.get("reason")
@@ -200,7 +199,7 @@ class TableWriter(Writer):
     def __init__(self, view: View, out: Output, order: Sequence[str] = ()) -> None:
         super().__init__(view, out, order)
         # For a person: the status before and after, then the outcome; `ok` says it twice.
-        shown = self.result_fields if out.fields else ("display_name",)
+        shown = self.result_fields if out.fields else (view.named_by,)
         after = () if out.fields else ("status_before", "status_after")
         self.result_columns = ("id", *shown, *after, "outcome", "error")
 
@@ -221,8 +220,9 @@ class TableWriter(Writer):
 
     def result(self, result: Mapping[str, Any]) -> None:
         row = self.result_row(result)
-        if not result["ok"] and "display_name" in row and not row["display_name"]:
-            row["display_name"] = _known_name(str(result["id"]))
+        named_by = self.view.named_by
+        if not result["ok"] and named_by in row and not row[named_by]:
+            row[named_by] = _known_name(self.view.plural, str(result["id"]))
         self.kept.append(row)
 
     def finish(self) -> None:
@@ -261,11 +261,13 @@ def writer_for(view: View, out: Output, order: Sequence[str] = ()) -> Writer:
     assert_never(fmt)
 
 
-def _known_name(agent_id: str) -> str:
+def _known_name(kind: str, item_id: str) -> str:
     """The name an earlier listing showed for this agent, for a failed row that has none."""
+    if kind != "agents":
+        return ""
     from aitasker_cli.local import cache
 
-    return cache.name_of("agents", agent_id)
+    return cache.name_of("agents", item_id)
 
 
 def _csv_line(cells: Sequence[str]) -> str:
