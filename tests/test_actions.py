@@ -36,8 +36,9 @@ def test_each_action_sends_its_own_route_and_nothing_else(
         return_value=httpx.Response(200, json=agent(status=action.acts_on[0]))
     )
     anything_else = api.route().mock(return_value=httpx.Response(500))
+    confirmed = ["--yes"] if action.final else []  # a final action asks first
 
-    result = run("agents", action.name, AGENT_ID, "-o", "json")
+    result = run("agents", action.name, AGENT_ID, "-o", "json", *confirmed)
 
     assert result.exit_code == 0, result.stderr
     assert (looked_up.call_count, sent.call_count) == (1, 1)  # the status before, the change
@@ -110,18 +111,24 @@ def test_the_routes_of_the_new_rows_are_the_api_descriptions_inferred_ones() -> 
 def test_only_rows_with_a_command_are_commands() -> None:
     commands = json.loads(table_text())["commands"]
 
-    assert list(ACTIONS) == ["pause", "resume"]
+    assert list(ACTIONS) == ["pause", "resume", "cancel"]
     assert actions.commands_of("agents") == ACTIONS
-    assert actions.commands_of("tasks") == {}
+    assert list(actions.commands_of("tasks")) == ["approve", "reject"]
     for row in ROWS:
         assert (f"{row.resource} {row.name}" in commands) is row.has_command
 
 
-def test_a_row_without_a_command_is_not_one(run: Any) -> None:
-    result = run("agents", "cancel", AGENT_ID)
+def test_a_row_without_a_command_is_not_one(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aitasker_cli.cli import agents
 
+    row = actions.CANCEL._replace(name="archive", has_command=False)
+    monkeypatch.setattr(actions, "ROWS", (*ROWS, row))
+
+    assert "archive" not in actions.commands_of("agents")
+    assert "archive" not in agents.COMMANDS
+    result = run("agents", "archive", AGENT_ID)
     assert result.exit_code == 2
-    assert "cancel" in result.stderr
+    assert "No such command 'archive'" in result.stderr
 
 
 @pytest.fixture

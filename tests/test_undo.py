@@ -333,7 +333,7 @@ def test_history_of_one_operation_lists_its_agents(run: Any, logged_in: str) -> 
     assert shown.exit_code == 0, shown.stderr
     assert shown.json() == [
         {"id": uuid_n(1), "name": "Agent 1", "before": "active", "after": "paused",
-         "outcome": "changed"}
+         "outcome": "changed", "reason": None}
     ]  # fmt: skip
     assert tsv.stdout.splitlines() == [
         f"{uuid_n(2)}\tAgent 2\tactive\tpaused\tchanged",

@@ -1,4 +1,4 @@
-"""`aitasker agents`: list, show, pause and resume hired agents."""
+"""`aitasker agents`: list, show, pause, resume and cancel hired agents."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ SelectAllOpt = Annotated[
     bool,
     typer.Option(
         "--all",
-        help="Every agent this acts on (pause: the active ones; resume: the paused ones); asks "
-        "first on a terminal, needs --yes elsewhere.",
+        help="Every agent this acts on (pause: the active ones; resume: the paused ones; "
+        "cancel: both); asks first on a terminal, needs --yes elsewhere.",
     ),
 ]
 WhereOpt = Annotated[
@@ -158,8 +158,50 @@ def _status_command(action: Action) -> Callable[..., None]:
             if single is not None:
                 show_single(session, single, action.done, action.target)
 
+    return _with_row(command, action)
+
+
+FinalYesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Do not ask first (a terminal asks for the agent's name; elsewhere --yes is needed).",
+    ),
+]
+
+
+def _final_command(action: Action) -> Callable[..., None]:
+    """`agents cancel`: a final action, which asks before anything and reports every agent."""
+
+    def command(
+        common: Common,
+        agent_ids: AgentIdsArg = None,
+        stdin: StdinOpt = False,
+        every: SelectAllOpt = False,
+        where: WhereOpt = None,
+        dry_run: DryRunOpt = False,
+        yes: FinalYesOpt = False,
+        concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    ) -> None:
+        from aitasker_cli.cli.changing import engine_for, stdin_lines
+        from aitasker_cli.ops.changes import Selection, change_agents
+
+        chosen = Selection(agent_ids or [], stdin, every, where or [], dry_run, yes)
+        with connect(common) as session:
+            chosen.check(action.name)
+            if stdin:
+                chosen = chosen._replace(lines=stdin_lines())
+            change_agents(
+                engine_for(session), action, chosen, wait_timeout=None, concurrency=concurrency
+            )
+
+    return _with_row(command, action)
+
+
+def _with_row(command: Callable[..., None], action: Action) -> Callable[..., None]:
+    """The row's help, and TAB offering the agents it acts on (pause: the active ones)."""
     command.__doc__ = action.summary
-    # TAB offers the agents this action acts on (pause: the active ones), as last listed.
     command.__annotations__["agent_ids"] = Annotated[
         list[str] | None,
         typer.Argument(
@@ -175,6 +217,9 @@ def _status_command(action: Action) -> Callable[..., None]:
 COMMANDS: dict[str, Callable[..., None]] = {
     "list": list_agents,
     "show": show_agent,
-    **{name: _status_command(action) for name, action in ACTIONS.items()},
+    **{
+        name: (_final_command if action.final else _status_command)(action)
+        for name, action in ACTIONS.items()
+    },
 }
 """The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""

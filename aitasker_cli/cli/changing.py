@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aitasker_cli.core.errors import LocalIOError, UsageError
 from aitasker_cli.domain import views
-from aitasker_cli.ops.outcomes import agents_count, summary_line
+from aitasker_cli.ops.outcomes import count_of, summary_line
 
 if TYPE_CHECKING:
     from aitasker_cli.cli.session import Session
@@ -23,13 +23,16 @@ if TYPE_CHECKING:
 
 RESULTS_FILE = 64 * 1024 * 1024
 """The most of earlier results `undo --from` reads."""
+ANSWER_LENGTH = 1024
+"""The most of a typed answer read (an agent's name is far shorter)."""
 
 
 class TerminalReporter:
     """Results on stdout in the chosen format, everything else on stderr."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, view: views.View = views.AGENTS) -> None:
         self._output = session.output
+        self._view = view
         self._results: Any = None
 
     def confirm(self, request: Confirmation) -> bool:
@@ -37,12 +40,14 @@ class TerminalReporter:
         since a script must say that it means the whole selection."""
         from aitasker_cli.output import render, sink
 
-        count = agents_count(request.total)
+        count = count_of(request.total, request.noun)
         if not (sink.is_terminal(sys.stdin) and sink.is_terminal(sys.stderr)):
             raise UsageError(
                 f"refusing to {request.verb} {count} without confirmation",
                 hint="Pass --yes to confirm, or --dry-run to see the selection first.",
             )
+        if request.details:
+            return _confirm_final(request)
         more = request.total - len(request.names)
         listed = ", ".join(request.names) + (f" and {more} more" if more else "")
         on = f" on {request.where}" if request.where else ""
@@ -51,7 +56,7 @@ class TerminalReporter:
     def begin(self, ids: Sequence[str], label: str) -> AbstractContextManager[Callable[[], None]]:
         from aitasker_cli.output import render
 
-        self._results = render.BulkResults(views.AGENTS, self._output, ids)
+        self._results = render.BulkResults(self._view, self._output, ids)
         return render.progress(len(ids), label, self._output)
 
     def result(self, result: ItemResult) -> None:
@@ -69,6 +74,30 @@ class TerminalReporter:
             say_operation(report)
         if report.complete:
             render.message(summary_line(report))
+
+
+def _confirm_final(request: Confirmation) -> bool:
+    """What a final action will be sent to, then the question: [y/N], or the agent's name,
+    short ID or count to type. Server text (names, titles, proposed actions) is shown as it
+    is, its controls made visible; an answer is compared after NFC normalisation only."""
+    import unicodedata
+
+    from aitasker_cli.ops.final import question
+    from aitasker_cli.output import render, sink
+
+    sink.err_lines(request.details)
+    if not request.answers:
+        return render.confirm(question(request))
+    sink.err_lines([question(request) + " "], end="")
+    try:
+        typed = sys.stdin.readline(ANSWER_LENGTH).strip()
+    except (OSError, ValueError):
+        return False
+
+    def same(text: str) -> str:
+        return unicodedata.normalize("NFC", text.strip())
+
+    return typed != "" and same(typed) in {same(answer) for answer in request.answers}
 
 
 def say_operation(report: RunReport, told: str = "") -> None:
@@ -99,10 +128,11 @@ def tell(text: str) -> None:
         render.message(text)
 
 
-def engine_for(session: Session) -> Engine:
+def engine_for(session: Session, view: views.View = views.AGENTS) -> Engine:
+    """The change engine for a command: its API, its journal's settings, this terminal."""
     from aitasker_cli.ops.changes import Engine
 
-    return Engine(session.client, session.settings, TerminalReporter(session))
+    return Engine(session.client, session.settings, TerminalReporter(session, view))
 
 
 def show_single(session: Session, single: Single, done: str, target: str) -> None:
@@ -125,13 +155,14 @@ def show_single(session: Session, single: Single, done: str, target: str) -> Non
         say_operation(single.report, told)
 
 
-def stdin_lines() -> Any:
+def stdin_lines(kind: str = "agents") -> Any:
     """What `--stdin` gives: lines, or one JSON array; on a terminal, say how to end it."""
     from aitasker_cli.ops import bulk
     from aitasker_cli.output import render
 
     if sys.stdin is not None and sys.stdin.isatty():
-        render.message("Reading agent IDs from stdin, one a line; end with Ctrl-D.")
+        noun = "agent IDs" if kind == "agents" else "tasks"
+        render.message(f"Reading {noun} from stdin, one a line; end with Ctrl-D.")
     return bulk.read_stdin(sys.stdin)
 
 

@@ -68,7 +68,7 @@ CANCEL = Action(
     target="cancelled",
     final=True,
     retry_safe=False,
-    has_command=False,
+    has_command=True,
     summary="Cancel hired agents for good; prints a result for each agent.",
     done="Cancelled",
 )
@@ -80,7 +80,7 @@ APPROVE = Action(
     target="approved",
     final=True,
     retry_safe=False,
-    has_command=False,
+    has_command=True,
     summary="Approve tasks awaiting approval; prints a result for each task.",
     done="Approved",
 )
@@ -92,7 +92,7 @@ REJECT = Action(
     target="rejected",
     final=True,
     retry_safe=False,
-    has_command=False,
+    has_command=True,
     summary="Reject tasks awaiting approval; prints a result for each task.",
     done="Rejected",
 )
@@ -125,4 +125,4 @@ def reversible(verb: str) -> bool:
 
 
 ACTIONS: dict[str, Action] = commands_of("agents")
-"""The agent commands of today, by verb (pause, resume): what `agents`, bulk runs and undo use."""
+"""The agent commands, by verb (pause, resume, cancel): each is an `aitasker agents` command."""

@@ -33,6 +33,7 @@ from aitasker_cli.local import journal_file
 from aitasker_cli.local.journal_records import (
     NAME_LENGTH,
     PENDING,
+    REASON_LENGTH,
     STATUS_LENGTH,
     Item,
     Operation,
@@ -120,9 +121,11 @@ class Run:
         if problem:  # what the journal could not read back is not written (a 300-char profile)
             self.problem = f"cannot journal this run: {problem}"
 
-    def intend(self, agent_id: str, name: str, before: str | None) -> None:
+    def intend(
+        self, agent_id: str, name: str, before: str | None, reason: str | None = None
+    ) -> None:
         """Before a change is sent to `agent_id`: the change may be made from now on."""
-        self._write(Item(agent_id, name, before, None, PENDING))
+        self._write(Item(agent_id, name, before, None, PENDING, reason=reason))
 
     def note(self, item: Item) -> None:
         """An item's outcome."""
@@ -249,7 +252,9 @@ def _end_line(operation_id: str, *, empty: bool = False) -> bytes:
 
 
 def _item_line(operation_id: str, item: Item) -> bytes:
-    """An agent's record in an operation: its name and statuses cut, broken text replaced."""
+    """An item's record in an operation: its name, statuses and reason cut, broken text
+    replaced (a reason only when there is one, so older readers see what they know)."""
+    reason = {} if item.reason is None else {"reason": _clean(item.reason[:REASON_LENGTH])}
     return journal_file.encode(
         {
             "v": journal_file.FORMAT,
@@ -261,6 +266,7 @@ def _item_line(operation_id: str, item: Item) -> bytes:
             "after": None if item.after is None else item.after[:STATUS_LENGTH],
             "outcome": item.outcome,
         }
+        | reason
     )
 
 

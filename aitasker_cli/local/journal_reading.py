@@ -134,6 +134,7 @@ def _item(data: dict[str, Any], *, pending_allowed: bool = False) -> Item | None
         before=data.get("before"),
         after=data.get("after"),
         outcome=data.get("outcome"),  # type: ignore[arg-type]
+        reason=data.get("reason"),
     )
     if pending_allowed and item.outcome == PENDING:
         return None if item_problem(item._replace(outcome="interrupted")) else item

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from aitasker_cli.core.patterns import encodable
-from aitasker_cli.domain.actions import ROWS
+from aitasker_cli.domain.actions import ROWS, reversible
 from aitasker_cli.local.cache import is_uuid
 
 OUTCOMES = ("changed", "unchanged", "skipped", "failed", "interrupted")
@@ -23,6 +23,8 @@ NAME_LENGTH = 200
 """Longer agent names are cut to this many characters, when written and when read."""
 STATUS_LENGTH = 256
 """Longer statuses are cut to this many characters; any other status is kept as sent."""
+REASON_LENGTH = 2000
+"""Longer reasons (a rejection's feedback, why an item was skipped) are cut to this many."""
 PROFILE_LENGTH = 200
 HOST_LENGTH = 255
 URL_LENGTH = 2048
@@ -45,6 +47,8 @@ class Item(NamedTuple):
     """One of OUTCOMES."""
     sent: bool = True
     """Whether its change may have been sent: False for an item interrupted before it was."""
+    reason: str | None = None
+    """The reason sent with a decision (approve, reject), or why the item was skipped."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,11 +57,13 @@ class Item(NamedTuple):
             "before": self.before,
             "after": self.after,
             "outcome": self.outcome,
+            "reason": self.reason,
         }
 
 
 class Operation(NamedTuple):
-    """One run of pause, resume or undo, and what it did to each agent."""
+    """One run of an action (pause, cancel, approve...) or of undo, and what it did to each
+    item (an agent, or a task)."""
 
     id: str
     """From new_operation_id()."""
@@ -67,7 +73,7 @@ class Operation(NamedTuple):
     host: str
     """The API host (api.aitasker.co; sandbox.localhost for --sandbox)."""
     action: str
-    """'pause', 'resume' or 'undo'."""
+    """'undo', or a verb of the actions table: 'pause', 'approve'..."""
     items: tuple[Item, ...]
     undoes: str | None = None
     """For 'undo': the ID of the operation it undid."""
@@ -86,12 +92,18 @@ class Operation(NamedTuple):
         """How many items failed or were interrupted."""
         return sum(item.outcome in ("failed", "interrupted") for item in self.items)
 
+    @property
+    def final(self) -> bool:
+        """Whether nothing can undo it (approve, reject, cancel: the actions table says)."""
+        return self.action != "undo" and not reversible(self.action)
+
     def summary(self) -> dict[str, Any]:
         """What `aitasker history` shows of it: everything but the items, which it counts."""
         return {
             "id": self.id,
             "time": self.time,
             "action": self.action,
+            "final": self.final,
             "undoes": self.undoes,
             "changed": self.changed,
             "failed": self.failed,
@@ -112,6 +124,7 @@ class Operation(NamedTuple):
             "api_url": self.api_url,
             "origin": self.origin,
             "action": self.action,
+            "final": self.final,
             "undoes": self.undoes,
             "changed": self.changed,
             "failed": self.failed,
@@ -182,6 +195,10 @@ def item_problem(item: Item) -> str | None:
         # Any status the server sent is kept (JSON escapes what must be), cut to a bound.
         if status is not None and not (isinstance(status, str) and len(status) <= STATUS_LENGTH):
             return f"a status of {item.id}, {status!r}, is not a status"
+    if item.reason is not None and not (
+        isinstance(item.reason, str) and len(item.reason) <= REASON_LENGTH and encodable(item.reason)
+    ):
+        return f"the reason of {item.id} is not text of at most {REASON_LENGTH} characters"
     if item.outcome not in OUTCOMES:
         return f"the outcome of {item.id}, {item.outcome!r}, is not one of {', '.join(OUTCOMES)}"
     return None

@@ -27,17 +27,18 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aitasker_cli.core.errors import AitaskerError, ExitCode, PartialFailure, UsageError
-from aitasker_cli.ops.outcomes import NOT_DONE, after_of, agents_count, result_of, settled
+from aitasker_cli.ops.final import confirm_final
+from aitasker_cli.ops.outcomes import NOT_DONE, after_of, count_of, result_of, settled
 from aitasker_cli.ops.reporting import Confirmation, Reporter, RunReport
-from aitasker_cli.ops.targets import LookedUp, Target, Targets, name_of, target
+from aitasker_cli.ops.sending import Calls, Done, agent_calls, journal_item, kept_small, send
+from aitasker_cli.ops.targets import LookedUp, Target, Targets, target
 
 if TYPE_CHECKING:
     from aitasker_cli.api.client import ApiClient
     from aitasker_cli.domain.actions import Action
     from aitasker_cli.local.config import Settings
     from aitasker_cli.local.journal import Run
-    from aitasker_cli.local.journal_records import Item
-    from aitasker_cli.ops.bulk import Failure, JsonArray, Outcome
+    from aitasker_cli.ops.bulk import JsonArray, Outcome
 
 CONFIRM_NAMES = 5
 """How many names the confirmation question shows before "and N more"."""
@@ -73,12 +74,13 @@ class Selection(NamedTuple):
 
 
 class Engine(NamedTuple):
-    """What a change talks to: the API, the settings that chose it (for the journal), and the
-    front end."""
+    """What a change talks to: the API, the settings that chose it (for the journal), the
+    front end, and who is running it (the journal's origin: terminal, action, mcp)."""
 
     client: ApiClient
     settings: Settings
     reporter: Reporter
+    origin: str = "terminal"
 
 
 class Single(NamedTuple):
@@ -119,7 +121,11 @@ def change_agents(
             return target(str(agent.id), action, agent, dry_run=selection.dry_run)
 
         chosen = select_all(client, action, where, keep)
-        if not selection.dry_run:
+        if selection.dry_run:
+            pass
+        elif action.final:
+            confirm_final(engine.reporter, chosen, action, selection.yes)
+        else:
             confirm(engine.reporter, chosen, action.name, selection.yes)
         ids = [chosen_target.id for chosen_target in chosen]
         targets: Targets = Targets(chosen)
@@ -128,12 +134,22 @@ def change_agents(
 
         resolver = Resolver(client, "agent")
         ids = [resolver.id_of(typed) for typed in selection.typed]
-        if len(ids) == 1 and not selection.stdin and not selection.dry_run:
+        one = len(ids) == 1 and not selection.stdin and not selection.dry_run
+        if one and not action.final:  # a final action always reports per item
             return _change_one(engine, action, ids[0], wait_timeout)
         from aitasker_cli.ops import bulk
 
         ids = bulk.read_ids(ids, selection.lines if selection.stdin else None)
-        targets = LookedUp(client, ids, action, dry_run=selection.dry_run)
+        if action.final:
+            # What the person confirms is what is sent to: every agent is read first.
+            from aitasker_cli.ops.targets import current
+
+            found = current(client, ids, lambda _id: action, concurrency, dry_run=True)
+            if not selection.dry_run:
+                confirm_final(engine.reporter, found, action, selection.yes)
+            targets = Targets([known._replace(agent=None) for known in found])
+        else:
+            targets = LookedUp(client, ids, action, dry_run=selection.dry_run)
     apply(
         engine,
         ids,
@@ -144,56 +160,6 @@ def change_agents(
         operation=action.name,
     )
     return None
-
-
-class _Done(NamedTuple):
-    """One item's work, as apply's report takes it."""
-
-    target: Target
-    outcome: str
-    agent: Any
-    failure: Failure | None
-    journaled: bool = False
-    """Whether its outcome is in the journal already (written as soon as the API answered)."""
-    error: Exception | None = None
-    """What the failure was, for a single change to end with (a bulk run keeps `failure`)."""
-
-
-def _send(client: ApiClient, run: Run, now: Target, wait_timeout: float | None) -> _Done:
-    """Send `now.action` to the agent, journaled ahead: its intent first, its outcome as soon as
-    the API answers, before anything is printed; then wait for its status if asked to. A
-    failure comes back in `error` (see `_kept_small`).
-
-    Only a refusal (a 4xx) means nothing was changed. After a timeout, a dropped connection, a
-    5xx (a gateway may answer after the backend made the change) or a 2xx whose body cannot be
-    read, the change may have been made, so the intent stays as it is and `undo` checks the
-    agent.
-    """
-    from aitasker_cli.ops.waiting import wait_for_status
-
-    run.intend(now.id, now.name, now.before)
-    try:
-        agent = client.change(now.action, now.id)
-    except Exception as exc:  # this item's failure, with its status before kept
-        if isinstance(exc, AitaskerError) and exc.status is not None and 400 <= exc.status < 500:
-            run.note(_item(now, "failed", None))
-        return _Done(now, "failed", None, None, journaled=True, error=exc)
-    run.note(_item(now, "changed", str(agent.status), name=now.name or name_of(agent)))
-    if wait_timeout is not None:
-        try:
-            agent = wait_for_status(client, agent, now.action.target, wait_timeout)
-        except Exception as exc:  # changed, but not (yet) to the status waited for
-            return _Done(now, "failed", None, None, journaled=True, error=exc)
-    return _Done(now, "changed", agent, None, journaled=True)
-
-
-def _kept_small(done: _Done) -> _Done:
-    """A bulk item's failure as a small record: a run keeps no exception with its traceback."""
-    from aitasker_cli.ops.bulk import Failure
-
-    if done.error is None:
-        return done
-    return done._replace(failure=Failure.of(done.error), error=None)
 
 
 def _change_one(
@@ -208,9 +174,9 @@ def _change_one(
         now = engine.client.get_agent(agent_id)
     if now is not None and str(now.status) == action.target:
         return Single(now, changed=False)
-    run = _new_run(engine.settings, action.name)
+    run = _new_run(engine, action.name)
     try:
-        done = _send(engine.client, run, target(agent_id, action, now), wait_timeout)
+        done = send(agent_calls(engine.client), run, target(agent_id, action, now), wait_timeout)
     finally:
         run.close()
     report = RunReport(action.name, 1, dry_run=False, complete=True)
@@ -226,7 +192,7 @@ def confirm(
     reporter: Reporter, targets: Sequence[Target], verb: str, yes: bool, where: str = ""
 ) -> None:
     """Ask before changing a selection the user did not list one by one (unless `yes`); exit 2
-    when the answer is no."""
+    when the answer is no. (A final action asks before anything: ops.final.confirm_final.)"""
     if yes or not targets:
         return
     names = [target.name or target.id[:8] for target in targets[:CONFIRM_NAMES]]
@@ -245,6 +211,8 @@ def apply(
     operation: str,
     undoes: str | None = None,
     where: str = "",
+    calls: Calls | None = None,
+    noun: str = "agent",
 ) -> RunReport:
     """Change every agent of `ids` that needs it and report a result for each; exit 9 if any
     was skipped, failed or was interrupted.
@@ -252,37 +220,41 @@ def apply(
     Each worker takes an ID, gets its target from `targets` (which may still be looking it
     up), and sends the action unless the result is known without it. `operation` names the
     run in the journal (pause, resume, undo); `where`, if given, the API in the summary. With
-    `dry_run` nothing that changes state is sent. On Ctrl-C or SIGTERM every item is still
-    reported, and the journal holds what was done before the signal goes on up.
+    `dry_run` nothing that changes state is sent. `calls` sends to other items than agents
+    (tasks: ops.sending.task_calls), `noun` names them. On Ctrl-C or SIGTERM every item is
+    still reported, and the journal holds what was done before the signal goes on up.
     """
     from aitasker_cli.core import interrupts
     from aitasker_cli.local import cache
     from aitasker_cli.ops import bulk
 
     reporter = engine.reporter
-    run = None if dry_run else _new_run(engine.settings, operation, undoes)
-    report = RunReport(operation, len(ids), dry_run, where)
+    calls = calls or agent_calls(engine.client)
+    run = None if dry_run else _new_run(engine, operation, undoes)
+    report = RunReport(operation, len(ids), dry_run, where, noun)
     changed_agents: list[Any] = []
 
-    def report_item(done: _Done) -> None:
+    def report_item(done: Done) -> None:
         target, outcome, agent, failure = done.target, done.outcome, done.agent, done.failure
         after = after_of(target, outcome, agent)
         # Whole or not at all: a Ctrl-C between the journal's note and the reported result
         # would make undo forget a change, or the output miss an item.
         with interrupts.held():
             if run is not None and not done.journaled:
-                run.note(_item(target, outcome, after))
+                run.note(journal_item(target, outcome, after, reason=target.reason))
             if outcome == "changed" and len(changed_agents) < cache.KEEP:
                 changed_agents.append(agent)
             report.tally[outcome] += 1
-            reporter.result(result_of(target, outcome, after, agent, failure, dry_run))
+            operation_id = None if run is None else run.id
+            result = result_of(target, outcome, after, agent, failure, dry_run, operation_id)
+            reporter.result(result)
 
-    def work(agent_id: str) -> _Done:
+    def work(agent_id: str) -> Done:
         target = targets[agent_id]
         known = settled(target, dry_run)
         if known is not None or run is None:
-            return _Done(target, known or "would_change", target.agent, target.failure)
-        return _kept_small(_send(engine.client, run, target, wait_timeout))
+            return Done(target, known or "would_change", target.agent, target.failure)
+        return kept_small(send(calls, run, target, wait_timeout))
 
     def reported(outcome: Outcome) -> None:
         if outcome.ok:
@@ -293,15 +265,15 @@ def apply(
                 ExitCode.TERMINATED,
             )
             name = "interrupted" if interrupted else "failed"
-            report_item(_Done(targets.now(outcome.id), name, None, outcome.failure))
+            report_item(Done(targets.now(outcome.id), name, None, outcome.failure))
         step()
 
     try:
-        with reporter.begin(ids, f"{operation} agents") as step:
+        with reporter.begin(ids, f"{operation} {noun}s") as step:
             bulk.run_all(ids, work, concurrency, reported)
         report.complete = True
     finally:
-        cache.learn("agents", changed_agents)
+        cache.learn(f"{noun}s", changed_agents)
         if run is not None:
             run.close()
             _journal_of(run, report)
@@ -309,22 +281,23 @@ def apply(
     failed = sum(report.tally[outcome] for outcome in NOT_DONE)
     if failed:
         raise PartialFailure(
-            f"{operation}: {failed} of {agents_count(len(ids))} not done",
+            f"{operation}: {failed} of {count_of(len(ids), noun)} not done",
             hint="Each item's result says why.",
         )
     return report
 
 
-def _item(target: Target, outcome: str, after: str | None, *, name: str = "") -> Item:
-    from aitasker_cli.local.journal_records import Item
-
-    return Item(target.id, name or target.name, target.before, after, outcome)
-
-
-def _new_run(settings: Settings, action: str, undoes: str | None = None) -> Run:
+def _new_run(engine: Engine, action: str, undoes: str | None = None) -> Run:
     from aitasker_cli.local.journal import Run
 
-    return Run(profile=settings.profile, api_url=settings.api_url, action=action, undoes=undoes)
+    settings = engine.settings
+    return Run(
+        profile=settings.profile,
+        api_url=settings.api_url,
+        action=action,
+        undoes=undoes,
+        origin=engine.origin,
+    )
 
 
 def _journal_of(run: Run, report: RunReport) -> None:

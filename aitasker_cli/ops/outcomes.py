@@ -26,7 +26,9 @@ def settled(target: Target, dry_run: bool) -> str | None:
     if target.reason is not None:
         return "would_skip" if dry_run else "skipped"
     if target.failure is not None:
-        return "failed" if dry_run or target.expected is not None else None
+        # A final action is never sent to what could not be read: it must act on what it saw.
+        known_needed = dry_run or target.expected is not None or target.action.final
+        return "failed" if known_needed else None
     if target.expected is not None and target.before != target.expected:
         if target.in_doubt:
             return "unchanged"  # the change cut off in flight was not made: nothing to undo
@@ -53,8 +55,10 @@ def result_of(
     agent: Any,
     failure: Failure | None,
     dry_run: bool,
+    operation: str | None = None,
 ) -> ItemResult:
-    """One item's result: the contract's `id`, `ok`, `agent` or `error`, and what happened."""
+    """One item's result: the contract's `id`, `ok`, the object (`agent`, `task`) or `error`,
+    what happened, and the run's operation ID."""
     result: ItemResult = {
         "id": target.id,
         "ok": outcome not in ("failed", "interrupted", "skipped"),
@@ -64,6 +68,12 @@ def result_of(
         "status_before": target.before,
         "status_after": after,
     }
+    if operation is not None:
+        result["operation"] = operation
+    if target.within is not None:
+        result["workspace_id"] = target.within
+    if target.fingerprint is not None:
+        result["fingerprint"] = target.fingerprint
     if dry_run:
         result["dry_run"] = True
     if agent is not None:
@@ -76,6 +86,8 @@ def result_of(
         result["reason"] = target.reason or (
             f"changed since: now {target.before}, not {target.expected}"
         )
+    elif outcome == "interrupted" and target.action.final:
+        result["reason"] = "cut off in flight, and not done when read again: not resent"
     if failure is not None:
         result["error"] = {
             "status": failure.status,
@@ -96,12 +108,19 @@ def summary_line(report: RunReport) -> str:
             f"{tally[o]} {o.replace('_', ' ')}" for o in ("unchanged", "would_skip") if tally[o]
         ]
         listed = ", ".join(would)
-        return f"Dry run of {report.verb}{on}: {agents_count(total)}, {listed}; nothing was sent."
+        counted = count_of(total, report.noun)
+        return f"Dry run of {report.verb}{on}: {counted}, {listed}; nothing was sent."
     failed = tally["failed"] + tally["interrupted"]
-    done = f"{report.verb}{on}: {total - failed - tally['skipped']} of {agents_count(total)} done"
+    counted = count_of(total, report.noun)
+    done = f"{report.verb}{on}: {total - failed - tally['skipped']} of {counted} done"
     done += f", {failed} failed"
     return done + (f" ({tally['changed']} changed, {others})" if others else "") + "."
 
 
 def agents_count(count: int) -> str:
-    return f"{count} agent" + ("" if count == 1 else "s")
+    return count_of(count, "agent")
+
+
+def count_of(count: int, noun: str) -> str:
+    """`1 task`, `3 tasks`."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")

@@ -42,6 +42,10 @@ class ItemResult(TypedDict, total=False):
     """The same for a decision on a task (approve, reject)."""
     operation: str
     """The journal's operation ID of the run (not with --dry-run)."""
+    workspace_id: str
+    """A task's workspace."""
+    fingerprint: str
+    """A task's fingerprint as read right before the decision."""
     reason: str
     """Why it was skipped (or would be)."""
     error: ItemError
@@ -51,12 +55,19 @@ class Confirmation(NamedTuple):
     """What a run that needs a yes will do, for the front end to ask about."""
 
     verb: str
-    """pause, resume, undo."""
+    """pause, resume, undo, cancel, approve, reject."""
     total: int
     names: Sequence[str]
     """The first few agents' names (or short IDs), in order."""
     where: str = ""
     """The API it acts on, when that needs saying (undo --from FILE)."""
+    details: Sequence[str] = ()
+    """What a final action will act on, a line each, shown before the question (server text:
+    the front end shows it literally)."""
+    answers: Sequence[str] = ()
+    """What the person must type to go on (an agent's name or short ID, or the count); empty:
+    a yes/no question."""
+    noun: str = "agent"
 
 
 @dataclass
@@ -67,6 +78,8 @@ class RunReport:
     total: int
     dry_run: bool
     where: str = ""
+    noun: str = "agent"
+    """What the run's items are: agent, task."""
     tally: Counter[str] = field(default_factory=Counter)
     complete: bool = False
     """False while it runs, and if a signal or a failure cut it short."""

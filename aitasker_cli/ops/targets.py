@@ -35,6 +35,10 @@ class Target(NamedTuple):
     not in `expected` was simply left as it was."""
     reason: str | None = None
     """Why it is skipped without looking, e.g. its status before the change is unknown."""
+    within: str | None = None
+    """The workspace a task is in (its routes need it); None for an agent."""
+    fingerprint: str | None = None
+    """A task's fingerprint as read right before the decision: what was decided on."""
 
 
 def target(
