@@ -86,7 +86,11 @@ def test_cancel_one_agent_reports_an_array_and_is_final(env: dict[str, str]) -> 
 
     assert cancelled.returncode == 0, cancelled.stderr
     (result,) = json.loads(cancelled.stdout)  # an array, even for one agent
-    assert (result["id"], result["outcome"], result["action"]) == (target["id"], "changed", "cancel")
+    assert (result["id"], result["outcome"], result["action"]) == (
+        target["id"],
+        "changed",
+        "cancel",
+    )
     assert (result["status_before"], result["status_after"]) == ("active", "cancelled")
     assert result["agent"]["status"] == "cancelled"
     assert fleet(env)[target["id"]]["status"] == "cancelled"
@@ -95,7 +99,9 @@ def test_cancel_one_agent_reports_an_array_and_is_final(env: dict[str, str]) -> 
 
     history = json.loads(aitasker("history", "-o", "json", env=env).stdout)
     assert (history[0]["id"], history[0]["action"], history[0]["final"]) == (
-        operation, "cancel", True
+        operation,
+        "cancel",
+        True,
     )
     items = json.loads(aitasker("history", operation, "-o", "json", env=env).stdout)
     assert [(i["id"], i["before"], i["after"], i["outcome"]) for i in items] == [
@@ -137,7 +143,9 @@ def test_dry_run_sends_nothing_and_says_what_would_change(env: dict[str, str]) -
 
     assert dry.returncode == 0, dry.stderr
     assert [r["outcome"] for r in json.loads(dry.stdout)] == [
-        "would_change", "would_change", "unchanged"
+        "would_change",
+        "would_change",
+        "unchanged",
     ]
     assert fleet(env)[active["id"]]["status"] == "active"
     assert "history" not in aitasker("history", "-o", "json", env=env).stdout

@@ -196,7 +196,9 @@ def item_problem(item: Item) -> str | None:
         if status is not None and not (isinstance(status, str) and len(status) <= STATUS_LENGTH):
             return f"a status of {item.id}, {status!r}, is not a status"
     if item.reason is not None and not (
-        isinstance(item.reason, str) and len(item.reason) <= REASON_LENGTH and encodable(item.reason)
+        isinstance(item.reason, str)
+        and len(item.reason) <= REASON_LENGTH
+        and encodable(item.reason)
     ):
         return f"the reason of {item.id} is not text of at most {REASON_LENGTH} characters"
     if item.outcome not in OUTCOMES:
