@@ -39,8 +39,8 @@ def settled(target: Target, dry_run: bool) -> str | None:
 
 
 def after_of(target: Target, outcome: str, agent: Any) -> str | None:
-    if outcome == "changed":
-        return str(agent.status)
+    if outcome == "changed" or (outcome == "interrupted" and agent is not None):
+        return str(agent.status)  # an interrupted final action was read again: as it is now
     if outcome == "would_change":
         return target.action.target
     if outcome in ("unchanged", "skipped", "would_skip"):

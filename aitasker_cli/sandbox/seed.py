@@ -153,8 +153,12 @@ def _task(rng: random.Random, agent: dict[str, Any], workspace: dict[str, Any]) 
     started = created + timedelta(seconds=rng.randrange(5, 600))
     finished = status in ("completed", "failed", "rejected", "awaiting_approval")
     approved = status == "completed" and rng.random() < 0.5
+    task_id = _uuid(rng)
+    # Awaiting tasks need a decision at one level or another; drawn from the ID, not from
+    # `rng`, so every other seeded value stays as it was.
+    awaiting_level = ("required", "optional")[int(task_id[-1], 16) % 2]
     return {
-        "id": _uuid(rng),
+        "id": task_id,
         "workspace_id": workspace["id"],
         "hired_agent_id": agent["id"],
         "skill_slug": skill,
@@ -170,7 +174,7 @@ def _task(rng: random.Random, agent: dict[str, Any], workspace: dict[str, Any]) 
         "proposed_actions": {"publish": {"channel": "linkedin"}}
         if status == "awaiting_approval"
         else {},
-        "approval_level": "required"
+        "approval_level": awaiting_level
         if status == "awaiting_approval"
         else rng.choice(["none", "optional", "required"]),
         "approved_by": agent["user_id"] if approved else None,
