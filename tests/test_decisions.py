@@ -56,7 +56,9 @@ def test_approve_by_prefix_reports_an_array_and_is_final(env: dict[str, str]) ->
     assert approved.returncode == 0, approved.stderr
     (result,) = json.loads(approved.stdout)
     assert (result["id"], result["outcome"], result["action"]) == (
-        chosen["id"], "changed", "approve"
+        chosen["id"],
+        "changed",
+        "approve",
     )
     assert (result["status_before"], result["status_after"]) == ("awaiting_approval", "approved")
     assert result["task"]["status"] == "approved"
@@ -199,7 +201,8 @@ def test_dry_run_reads_each_task_and_sends_nothing(env: dict[str, str]) -> None:
 
     assert dry.returncode == 0, dry.stderr
     assert [(r["outcome"], r.get("reason")) for r in json.loads(dry.stdout)] == [
-        ("would_skip", "now approved"), ("would_change", None)
+        ("would_skip", "now approved"),
+        ("would_change", None),
     ]
     assert status_of(env, waiting[1]) == "awaiting_approval"
 
