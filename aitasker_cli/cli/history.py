@@ -1,5 +1,5 @@
-"""`aitasker history`: the recent pause, resume and undo operations, from the local journal,
-or one operation's agents."""
+"""`aitasker history`: the recent operations (pauses, resumes, undos, cancellations and
+decisions), from the local journal, or one operation's items."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ OperationArg = Annotated[
     str | None,
     typer.Argument(
         metavar="OPERATION_ID",
-        help="Show this operation's agents (a unique start of its ID works) "
+        help="Show this operation's agents or tasks (a unique start of its ID works) "
         "[default: list the operations].",
         show_default=False,
     ),
@@ -28,7 +28,7 @@ def command(
     limit: LimitOpt = None,
     all_pages: AllOpt = False,
 ) -> None:
-    """List recent pause, resume and undo operations (this machine's journal), newest first."""
+    """List recent changes and decisions (this machine's journal), newest first."""
     from aitasker_cli.local import journal_reading
     from aitasker_cli.output import render
 
