@@ -328,6 +328,12 @@ class ApiClient(TaskCalls):
         finally:
             DEADLINE.at = None
 
+    @property
+    def polling_floor(self) -> float:
+        """The shortest interval between polls the API's rate-limit headers allow (0: none
+        seen yet)."""
+        return self._throttle.sustained
+
     def within(self, deadline: float) -> _OuterDeadline:
         """Bound every request this thread sends, retries included, by `deadline` (clock()).
 

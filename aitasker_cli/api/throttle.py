@@ -22,6 +22,8 @@ class Throttle:
         self._lock = threading.Lock()
         self._next_start = 0.0
         self._spacing = 0.0
+        self.sustained = 0.0
+        """60 s / the last `X-RateLimit-Limit` seen: the most often one poller may ask."""
 
     def wait(self) -> None:
         with self._lock:
@@ -36,6 +38,8 @@ class Throttle:
         limit = _header_int(response, "x-ratelimit-limit")
         with self._lock:
             now = self._clock()
+            if limit:
+                self.sustained = 60.0 / limit
             if remaining is not None and limit:
                 self._spacing = 60.0 / limit if remaining <= 0 else 0.0
                 self._next_start = max(self._next_start, now + self._spacing)

@@ -18,6 +18,7 @@ from aitasker_cli.cli.options import (
     status_option,
 )
 from aitasker_cli.cli.session import connect
+from aitasker_cli.cli.waiting import AGENT_COMMANDS
 from aitasker_cli.domain.actions import ACTIONS, Action
 from aitasker_cli.domain.statuses import AgentStatus
 
@@ -221,5 +222,6 @@ COMMANDS: dict[str, Callable[..., None]] = {
         name: (_final_command if action.final else _status_command)(action)
         for name, action in ACTIONS.items()
     },
+    **AGENT_COMMANDS,
 }
 """The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""

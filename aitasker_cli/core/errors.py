@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     WAIT_TIMEOUT = 8
     PARTIAL_FAILURE = 9
     LOCAL_IO = 10
+    WAIT_ENDED = 11
     INTERRUPTED = 130
     TERMINATED = 143
 
@@ -79,6 +80,13 @@ class WaitTimeout(AitaskerError):
     """`--wait` gave up before the agent reached the status asked for."""
 
     exit_code = ExitCode.WAIT_TIMEOUT
+
+
+class WaitEnded(AitaskerError):
+    """What was awaited can no longer happen (a final status not waited for), or ended without
+    success (`--exit-status`: a task that failed or was rejected)."""
+
+    exit_code = ExitCode.WAIT_ENDED
 
 
 class PartialFailure(AitaskerError):
