@@ -129,7 +129,7 @@ def test_the_top_level_offers_every_command_and_help() -> None:
     offered = [value for value, _help in candidates([], "")]
 
     assert offered == [*click_offers([], ""), "help"]
-    assert offered[:3] == ["agents", "workspaces", "auth"]
+    assert offered[:4] == ["agents", "tasks", "workspaces", "auth"]
 
 
 @pytest.mark.parametrize(

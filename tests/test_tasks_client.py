@@ -14,6 +14,7 @@ from aitasker_cli.api.client import ApiClient
 from aitasker_cli.cli.session import sandbox_app
 from aitasker_cli.core.errors import NotFoundError, RejectedError, UnavailableError, UsageError
 from aitasker_cli.domain.actions import APPROVE, CANCEL, PAUSE, REJECT, Action
+from aitasker_cli.domain.fingerprint import fingerprint
 from aitasker_cli.domain.statuses import AgentStatus, TaskStatus
 from aitasker_cli.local.config import SANDBOX_API_URL, Settings
 from tests.conftest import API, TASK_ID, TOKEN, WORKSPACE_ID, task, uuid_n
@@ -40,7 +41,9 @@ def test_get_task_reads_one_task_with_the_approved_status(
 
     assert got.call_count == 1
     assert found.status is TaskStatus.approved
-    assert str(found.id) == TASK_ID and found.raw == task(status="approved")
+    # The object as sent, with the fingerprint computed from it beside the server's fields.
+    sent = task(status="approved")
+    assert str(found.id) == TASK_ID and found.raw == {**sent, "fingerprint": fingerprint(sent)}
 
 
 @pytest.mark.parametrize(

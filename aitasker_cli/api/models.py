@@ -10,13 +10,13 @@ that nothing is reformatted or lost.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from aitasker_cli.domain.fingerprint import fingerprint
@@ -120,10 +120,58 @@ class WorkspaceTask(ApiModel):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     created_at: datetime | None = None
+    fingerprint: str = ""
+    """The task's fingerprint (domain/fingerprint.py), computed here, never the server's: a
+    computed `fingerprint` key joins the object as sent (`raw`), so JSON output carries it
+    and every format finds it as a field."""
 
-    @property
-    def fingerprint(self) -> str:
-        """The task's fingerprint (domain/fingerprint.py) of the fields as the server sent them."""
-        # From `raw`, not the parsed fields: a UUID or a float reformatted by parsing would
-        # give another digest than a script computes from the same response.
-        return fingerprint(self.raw or self.model_dump(mode="json"))
+    @model_validator(mode="before")
+    @classmethod
+    def _fingerprinted(cls, data: Any) -> Any:
+        # From the fields as sent, not as parsed: a UUID or a float reformatted by parsing
+        # would give another digest than a script computes from the same response.
+        if isinstance(data, Mapping):
+            return {**data, "fingerprint": fingerprint(data)}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        model = super().from_json(data)
+        model._raw = {**data, "fingerprint": model.fingerprint}
+        return model
+
+
+class ListedTask(WorkspaceTask):
+    """A task as `tasks list` and `tasks inbox` show it: what the people's columns add.
+
+    The added fields are read by the table and delimited formats only: `raw` stays the task as
+    the server sent it (with its fingerprint), so JSON output never carries them.
+    """
+
+    workspace_name: str | None = None
+    agent_name: str | None = None
+    actions: str | None = None
+    """A one-line summary of `proposed_actions`."""
+
+    @classmethod
+    def of(
+        cls,
+        task: WorkspaceTask,
+        *,
+        workspace_name: str | None,
+        agent_name: str | None,
+        actions: str,
+    ) -> ListedTask:
+        """`task` with the names beside it, without validating it again."""
+        values = {
+            **(task.model_extra or {}),
+            **dict(task),
+            "workspace_name": workspace_name,
+            "agent_name": agent_name,
+            "actions": actions,
+        }
+        listed = cls.model_construct(
+            task.model_fields_set | {"workspace_name", "agent_name", "actions"}, **values
+        )
+        listed._raw = task.raw
+        return listed

@@ -48,6 +48,44 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "aitasker --sandbox agents list --status paused --all -o id |",
         "  aitasker --sandbox agents resume --stdin -j 8",
     ),
+    ("agents", "cancel"): (
+        "aitasker agents cancel Maya",
+        "aitasker agents list --status paused -o id | aitasker agents cancel --stdin --yes",
+    ),
+    ("tasks",): (
+        "aitasker --sandbox tasks inbox",
+        "aitasker --sandbox tasks show 7765ad9c",
+        "aitasker --sandbox tasks list --status running",
+    ),
+    ("tasks", "list"): (
+        "aitasker --sandbox tasks list",
+        "# One workspace's tasks that failed or were rejected",
+        'aitasker --sandbox tasks list -w "Søren\'s workspace" --status failed --status rejected',
+        "# Every task of one agent, as JSON lines",
+        "aitasker --sandbox tasks list --agent 219d70b4 --all -o ndjson",
+    ),
+    ("tasks", "inbox"): (
+        "aitasker --sandbox tasks inbox",
+        "# How many wait, for a prompt or a CI check",
+        "aitasker --sandbox tasks inbox --count",
+        "# What each task is, with the fingerprint a decision can be bound to",
+        "aitasker --sandbox tasks inbox -o json --fields id,workspace_id,title,fingerprint",
+    ),
+    ("tasks", "show"): (
+        "aitasker --sandbox tasks show 7765ad9c",
+        "# By workspace name and the start of the task's ID, as JSON",
+        'aitasker --sandbox tasks show "Jürgen\'s workspace/7765" -o json',
+    ),
+    ("tasks", "approve"): (
+        "aitasker tasks inbox",
+        "aitasker tasks approve 3c90c3cc",
+        "# Approve exactly what the inbox listed, no more",
+        "aitasker tasks inbox -o ndjson | aitasker tasks approve --stdin --yes",
+    ),
+    ("tasks", "reject"): (
+        'aitasker tasks reject 3c90c3cc --reason "Use the staging budget instead"',
+        "aitasker tasks reject ws-name/3c90 --reason-file feedback.txt",
+    ),
     ("history",): (
         "aitasker history",
         "# Every operation in the journal, as JSON",

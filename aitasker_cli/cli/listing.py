@@ -34,7 +34,7 @@ class Resource(NamedTuple):
 
 AGENTS = Resource(views.AGENTS, AgentStatus, cache="agents")
 WORKSPACES = Resource(views.WORKSPACES, WorkspaceStatus, cache="workspaces")
-TASKS = Resource(views.TASKS, TaskStatus, cache=None)
+TASKS = Resource(views.TASKS, TaskStatus, cache="tasks")
 
 Fetch = Callable[["ApiClient", "int | None"], Iterable[Any]]
 """A listing's client call: the client and how many items to fetch (None: every page)."""

@@ -21,6 +21,7 @@ from aitasker_cli.output import hints, streams
 
 COMMANDS = {
     "agents": "List, inspect, pause and resume your hired agents.",
+    "tasks": "List the tasks agents propose across workspaces; approve or reject them.",
     "workspaces": "List and inspect workspaces and their tasks.",
     "auth": "Log in, log out and inspect the stored API token.",
     "history": "List recent pause, resume and undo operations, from this machine's journal.",
@@ -35,7 +36,7 @@ first); each lives in aitasker_cli/cli/NAME.py."""
 HELP_COMMAND = "help"
 """`aitasker help WORDS` is `aitasker WORDS --help`."""
 HELP_SUMMARY = "Show the help of a command: aitasker help agents pause."
-GROUPS = ("agents", "workspaces", "auth", "sandbox")
+GROUPS = ("agents", "tasks", "workspaces", "auth", "sandbox")
 _NOT_API = ("sandbox", "completion")
 """Commands that never talk to the API, so their command lines need no flag choosing one."""
 _FALSE = ("", "0", "false", "no", "off", "n", "f")

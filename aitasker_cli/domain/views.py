@@ -69,7 +69,17 @@ WORKSPACES = View(
 TASKS = View(
     noun="task",
     plural="tasks",
-    columns=("id", "title", "status", "priority", "skill_slug", "cost_usd", "created_at"),
+    # The fingerprint comes last, so the columns scripts read by position keep their place.
+    columns=(
+        "id",
+        "title",
+        "status",
+        "priority",
+        "skill_slug",
+        "cost_usd",
+        "created_at",
+        "fingerprint",
+    ),
     keep=("title", "status"),
     named_by="title",
     detail=(
@@ -92,8 +102,35 @@ TASKS = View(
         "created_at",
         "workspace_id",
         "hired_agent_id",
+        "fingerprint",
     ),
 )
+"""A workspace's tasks (`workspaces tasks`), and one task (`tasks show`)."""
+
+_ACROSS = ("workspace_name", "agent_name", "actions")
+"""What `tasks list` and `tasks inbox` add to a task, for people (never to its JSON)."""
+
+TASKS_ACROSS = TASKS._replace(
+    columns=(
+        "id", "workspace_name", "agent_name", "status", "approval_level", "title", "created_at",
+        "fingerprint",
+    ),
+    detail=(*TASKS.detail, *_ACROSS),
+    keep=("title", "status"),
+    wrap=("title",),
+)  # fmt: skip
+"""Tasks across workspaces (`tasks list`); a title wraps rather than being cut: it is what
+a person decides on."""
+
+INBOX = TASKS_ACROSS._replace(
+    columns=(
+        "id", "workspace_name", "agent_name", "approval_level", "title", "actions",
+        "created_at", "fingerprint",
+    ),
+    keep=("title", "actions"),
+    wrap=("title", "actions"),
+)  # fmt: skip
+"""The tasks awaiting approval (`tasks inbox`): a summary of what each proposes, no status."""
 
 LOGIN_STATUS = View(
     noun="login",

@@ -1,9 +1,10 @@
-"""Recently listed agents and workspaces, kept so that TAB can complete their IDs offline.
+"""Recently listed agents, workspaces and tasks, kept so that TAB can complete their IDs offline.
 
 List commands write it as a side effect; completion only reads it, so pressing TAB never
-waits on the network. It is plain text, one `kind<TAB>id<TAB>name<TAB>status` line an item, so
-reading it costs TAB nothing to import. Losing it costs nothing: failures to read or write are
-ignored.
+waits on the network. It is plain text, one `kind<TAB>id<TAB>name<TAB>status` line an item (a
+task's line adds `<TAB>workspace_id`: a task never moves, so its workspace can be remembered),
+so reading it costs TAB nothing to import. Losing it costs nothing: failures to read or write
+are ignored.
 
 Names come from the server and end up in a shell's completion machinery and on the terminal,
 so only IDs shaped like UUIDs are kept and names are reduced to harmless characters, both when
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 KEEP = 500
-NAME_FIELD = {"agents": "display_name", "workspaces": "name"}
+NAME_FIELD = {"agents": "display_name", "workspaces": "name", "tasks": "title"}
+PARENT_FIELD = {"tasks": "workspace_id"}
+"""The ID of what holds an item, remembered beside it (a task's workspace)."""
 NAME_LENGTH = 48
 """Longer names are cut, with "…": a completion listing is one line an item."""
 READ_LIMIT = 1 << 20
@@ -68,17 +71,22 @@ def remembering(kind: str, items: Iterable[T]) -> Iterator[T]:
     What a listing shows joins what earlier listings showed, newest first, up to KEEP of a
     kind: listing only the cancelled agents must not make TAB forget the active ones.
     """
-    seen: dict[str, tuple[str, str]] = {}
+    seen: dict[str, tuple[str, ...]] = {}
+    parent_field = PARENT_FIELD.get(kind)
     for item in items:
         data = item if isinstance(item, Mapping) else getattr(item, "raw", None)
         if len(seen) < KEEP and isinstance(data, Mapping):
             item_id = data.get("id")
             if isinstance(item_id, str) and is_uuid(item_id):
                 name = safe_name(str(data.get(NAME_FIELD[kind]) or ""))
-                seen[item_id.lower()] = (name, safe_name(str(data.get("status") or "")))
+                status = safe_name(str(data.get("status") or ""))
+                if parent_field is None:
+                    seen[item_id.lower()] = (name, status)
+                else:
+                    seen[item_id.lower()] = (name, status, _uuid_or_empty(data.get(parent_field)))
         yield item
     if seen:
-        _save(kind, [(item_id, name, status) for item_id, (name, status) in seen.items()])
+        _save(kind, [(item_id, *entry) for item_id, entry in seen.items()])
 
 
 def learn(kind: str, items: Iterable[object]) -> None:
@@ -98,7 +106,7 @@ def candidates(
     prefix = incomplete.lower()
     return [
         (i, name)
-        for k, i, name, status in _load()
+        for k, i, name, status, *_parent in _load()
         if k == kind and i.startswith(prefix) and (statuses is None or status in (*statuses, ""))
     ]
 
@@ -106,7 +114,16 @@ def candidates(
 def name_of(kind: str, item_id: str) -> str:
     """The (cleaned) name a listing last showed for this ID; empty if none did."""
     wanted = item_id.lower()
-    return next((name for k, i, name, _status in _load() if k == kind and i == wanted), "")
+    return next((entry[2] for entry in _load() if entry[0] == kind and entry[1] == wanted), "")
+
+
+def parent_of(kind: str, item_id: str) -> str | None:
+    """The ID of what holds the item (a task's workspace), as a listing last showed it."""
+    wanted = item_id.lower()
+    for entry in _load():
+        if entry[0] == kind and entry[1] == wanted and len(entry) == 5 and entry[4]:
+            return entry[4]
+    return None
 
 
 def is_uuid(text: str) -> bool:
@@ -155,15 +172,24 @@ def _safe_character(character: str) -> str:
     return character if category in _SAFE_CATEGORIES else STAND_IN
 
 
-def _load() -> list[tuple[str, str, str, str]]:
-    """(kind, ID, name, status) a line; a line from an older version has no status."""
-    entries = []
+def _load() -> list[tuple[str, ...]]:
+    """(kind, ID, name, status) a line, and a task's workspace ID after them; a line from an
+    older version has no status."""
+    entries: list[tuple[str, ...]] = []
     for line in _read_text().split("\n"):
         fields = line.split("\t")
-        if len(fields) in (3, 4) and is_uuid(fields[1]):
-            status = safe_name(fields[3]) if len(fields) == 4 else ""
-            entries.append((fields[0], fields[1].lower(), safe_name(fields[2]), status))
+        if len(fields) in (3, 4, 5) and is_uuid(fields[1]):
+            status = safe_name(fields[3]) if len(fields) >= 4 else ""
+            entry: tuple[str, ...] = (fields[0], fields[1].lower(), safe_name(fields[2]), status)
+            if len(fields) == 5:
+                entry = (*entry, _uuid_or_empty(fields[4]))
+            entries.append(entry)
     return entries
+
+
+def _uuid_or_empty(value: object) -> str:
+    """A parent's ID as it is kept: a UUID in lower case, or nothing."""
+    return value.lower() if isinstance(value, str) and is_uuid(value) else ""
 
 
 def _read_text() -> str:
@@ -194,11 +220,11 @@ def _read_text() -> str:
     return data.decode("utf-8-sig", errors="replace")
 
 
-def _save(kind: str, fresh: list[tuple[str, str, str]]) -> None:
+def _save(kind: str, fresh: list[tuple[str, ...]]) -> None:
     """Put what a listing showed first among the kind's entries; never fails: only a cache."""
     entries = _load()
-    newer = {item_id for item_id, _name, _status in fresh}
-    older = [(i, n, st) for k, i, n, st in entries if k == kind and i not in newer]
+    newer = {entry[0] for entry in fresh}
+    older = [entry[1:] for entry in entries if entry[0] == kind and entry[1] not in newer]
     kept = [(kind, *entry) for entry in (fresh + older)[:KEEP]]
     others = [entry for entry in entries if entry[0] != kind]
     text = "".join("\t".join(entry) + "\n" for entry in others + kept)

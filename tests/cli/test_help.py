@@ -127,9 +127,9 @@ def test_top_level_commands_in_order_of_use(run: Any) -> None:
     rows = sections(run("--help").stdout)["Commands"].split("\n")
     listed = [row.split()[0] for row in rows if row.strip()]
 
-    assert listed[:3] == ["agents", "workspaces", "auth"]
+    assert listed[:4] == ["agents", "tasks", "workspaces", "auth"]
     assert listed == [*COMMANDS, "help"]
-    assert list(COMMANDS)[3:] == ["history", "undo", "api", "doctor", "sandbox", "completion"]
+    assert list(COMMANDS)[4:] == ["history", "undo", "api", "doctor", "sandbox", "completion"]
 
 
 @pytest.mark.parametrize("words", command_paths(), ids=lambda words: " ".join(words) or "-")
