@@ -15,6 +15,7 @@ from typing import Any
 
 from aitasker_cli.core.errors import UsageError
 from aitasker_cli.domain.views import View
+from aitasker_cli.output import github
 from aitasker_cli.output.sink import escape
 
 MAX_FIELD_DEPTH = 16
@@ -126,7 +127,8 @@ def to_json(value: Any, *, compact: bool = False) -> str:
     )
     # json.dumps already escapes C0 controls; C1 controls and bidi overrides only ever occur
     # inside strings here, so escaping them keeps the JSON valid and the terminal safe.
-    return re.sub(_UNSAFE_IN_JSON, lambda match: f"\\u{ord(match.group()):04x}", text)
+    text = re.sub(_UNSAFE_IN_JSON, lambda match: f"\\u{ord(match.group()):04x}", text)
+    return github.inert_json(text) if github.active() else text
 
 
 def _json_value(value: Any) -> Any:
@@ -153,7 +155,7 @@ def table_cell(item: Any, field: str, now: datetime) -> str:
     value = lookup(item, field)
     if isinstance(value, datetime):
         return relative_time(_utc(value), now)
-    return escape(scalar(value))
+    return inert_in_workflow(escape(scalar(value)))
 
 
 def inert(cell: str) -> str:
@@ -161,6 +163,11 @@ def inert(cell: str) -> str:
     if cell.startswith(_FORMULA_START) and not re.fullmatch(_PLAIN_NUMBER, cell):
         return "'" + cell
     return cell
+
+
+def inert_in_workflow(cell: str) -> str:
+    """A cell of text (table, tsv, csv, id) that, in GitHub mode, starts no workflow command."""
+    return github.inert(cell) if github.active() else cell
 
 
 def markdown_cell(text: str) -> str:

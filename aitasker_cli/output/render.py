@@ -17,7 +17,7 @@ from typing import Any
 from aitasker_cli.core.errors import AitaskerError, UsageError
 from aitasker_cli.domain.formats import FORMAT_NAMES, Output, OutputFormat
 from aitasker_cli.domain.views import View
-from aitasker_cli.output import hints, sink
+from aitasker_cli.output import github, hints, sink
 from aitasker_cli.output.cells import clip, relative_time, to_json
 
 __all__ = ["FORMATS", "Output", "relative_time"]
@@ -50,10 +50,18 @@ def show(item: Any, view: View, out: Output) -> None:
     writer_for(view, out).one(item)
 
 
-def show_many(items: Iterable[Any], view: View, out: Output) -> None:
-    """Write a list; every format but table streams each item as it arrives."""
+def show_many(items: Iterable[Any], view: View, out: Output, *, summary: str = "") -> None:
+    """Write a list; every format but table streams each item as it arrives.
+
+    With `summary` (`"awaiting approval"`), in GitHub mode the list also goes to the job
+    summary, as a Markdown table and a line: `3 tasks awaiting approval.`
+    """
     from aitasker_cli.output.writers import writer_for
 
+    if summary and github.active():
+        from aitasker_cli.output import workflow
+
+        items = workflow.listed(items, view, out, summary)
     writer_for(view, out).many(items)
 
 
@@ -70,12 +78,25 @@ class BulkResults:
 
         self._writer = writer_for(view, out, order)
         checked_fields(self._writer.result_fields, view, {})
+        self._github: Any = None
+        if github.active():
+            from aitasker_cli.output import workflow
+
+            self._github = workflow.BulkAnnotations(view, out, order)
 
     def add(self, result: Mapping[str, Any]) -> None:
+        """One result; in GitHub mode an item not done is also annotated (::error, ::warning)."""
         self._writer.result(result)
+        if self._github is not None:
+            self._github.result(result)
 
     def finish(self) -> None:
-        self._writer.finish()
+        """What the format held back; in GitHub mode, the run's job summary too."""
+        try:
+            self._writer.finish()
+        finally:
+            if self._github is not None:
+                self._github.finish()
 
 
 @contextlib.contextmanager
@@ -157,13 +178,25 @@ def error(err: AitaskerError) -> None:
     if err.request_id:
         lines.append(f"Request ID: {err.request_id}")
     sink.err_lines(lines)
+    if github.active():  # the same, as an annotation: `::error title=aitasker …::message`
+        sink.workflow_command("error", [line.removeprefix("Error: ") for line in lines])
 
 
 def unexpected(exc: BaseException) -> None:
+    text = f"unexpected {type(exc).__name__}: {exc}"
     sink.err(
-        f"Error: unexpected {type(exc).__name__}: {exc}\n"
-        "This is a bug in aitasker; run again with --debug to see the traceback."
+        f"Error: {text}\nThis is a bug in aitasker; run again with --debug to see the traceback."
     )
+    if github.active():
+        sink.workflow_command("error", [clip(text)])
+
+
+def summarize_count(count: int, view: View, what: str) -> None:
+    """In GitHub mode, a line in the job summary: `3 tasks awaiting approval.` (`--count`)."""
+    if github.active():
+        from aitasker_cli.output import workflow
+
+        workflow.Summary("").write(f"{workflow.counted(count, view)} {what}.")
 
 
 def traceback_of(exc: BaseException) -> None:

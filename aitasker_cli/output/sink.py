@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from aitasker_cli.core.errors import LocalIOError, OutputClosed
 from aitasker_cli.core.patterns import TOKEN_SHAPE
+from aitasker_cli.output import github
 
 REDACTED = "<redacted>"
 SHORTEST_SECRET = 16
@@ -83,8 +84,9 @@ def _stdout_safe(text: str) -> str:
 
 
 def out(text: str) -> None:
-    """Data on stdout."""
-    _to_stdout(_stdout_safe(redact_registered(text)))
+    """Data on stdout; in GitHub mode, no line of it a workflow command (see github.py)."""
+    safe = _stdout_safe(redact_registered(text))
+    _to_stdout(github.inert(safe) if github.active() else safe)
 
 
 def secret_out(text: str) -> None:
@@ -105,8 +107,20 @@ def err_lines(lines: Sequence[str], end: str = "\n") -> None:
     unescaped, it would split a `[y/N]` question or "Paused ..." over several lines.
     """
     safe = "\n".join(escape(redact_patterns(redact_registered(line))) for line in lines)
+    _to_stderr((github.inert(safe) if github.active() else safe) + end)
+
+
+def workflow_command(kind: str, lines: Sequence[str]) -> None:
+    """One of our own GitHub workflow commands on stderr (`::error title=…::message`): the one
+    line that starts with `::`. Each of the message's `lines` is written as on any line of
+    stderr (no secrets, controls and line breaks made visible); they are the annotation's."""
+    safe = [escape(redact_patterns(redact_registered(line))) for line in lines]
+    _to_stderr(github.command(kind, "\n".join(safe)) + "\n")
+
+
+def _to_stderr(text: str) -> None:
     try:
-        sys.stderr.write(safe + end)
+        sys.stderr.write(text)
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass  # nowhere left to report to (closed, full, or its reader gone): see QuietStream

@@ -22,6 +22,7 @@ from aitasker_cli.output.cells import (
     clip,
     heading,
     inert,
+    inert_in_workflow,
     lookup,
     markdown_cell,
     plain_cell,
@@ -29,6 +30,7 @@ from aitasker_cli.output.cells import (
     scalar,
     to_json,
 )
+
 
 class Writer:
     """What every format does; the base streams nothing and keeps nothing."""
@@ -135,7 +137,8 @@ class TsvWriter(Writer):
 
     def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         for item in items:
-            sink.out("\t".join(plain_cell(item, field, tsv=True) for field in fields) + "\n")
+            cells = (inert_in_workflow(plain_cell(item, field, tsv=True)) for field in fields)
+            sink.out("\t".join(cells) + "\n")
 
 
 class CsvWriter(Writer):
@@ -161,11 +164,11 @@ class IdWriter(Writer):
     def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         del fields  # the ID is the one column
         for item in items:
-            sink.out(sink.escape(scalar(lookup(item, "id"))) + "\n")
+            sink.out(_id_line(scalar(lookup(item, "id"))))
 
     def result(self, result: Mapping[str, Any]) -> None:
         if result["ok"]:
-            sink.out(sink.escape(str(result["id"])) + "\n")
+            sink.out(_id_line(str(result["id"])))
 
 
 class MarkdownWriter(Writer):
@@ -181,12 +184,10 @@ class MarkdownWriter(Writer):
 
     def rows(self, fields: Sequence[str], items: Iterable[Any]) -> None:
         if not self.header_written:
-            sink.out("| " + " | ".join(_markdown(heading(f)) for f in fields) + " |\n")
-            sink.out("|" + " --- |" * len(fields) + "\n")
+            sink.out(markdown_header(fields))
             self.header_written = True
         for item in items:
-            cells = (_markdown_value(item, field) for field in fields)
-            sink.out("| " + " | ".join(cells) + " |\n")
+            sink.out(markdown_row(item, fields))
 
     def finish(self) -> None:
         if not self.header_written:
@@ -270,9 +271,25 @@ def _known_name(kind: str, item_id: str) -> str:
     return cache.name_of("agents", item_id)
 
 
+def markdown_header(fields: Sequence[str]) -> str:
+    """A Markdown table's heading row and the line under it."""
+    headings = " | ".join(_markdown(heading(field)) for field in fields)
+    return f"| {headings} |\n|" + " --- |" * len(fields) + "\n"
+
+
+def markdown_row(item: Any, fields: Sequence[str]) -> str:
+    """One row of a Markdown table: `fields` of `item`."""
+    return "| " + " | ".join(_markdown_value(item, field) for field in fields) + " |\n"
+
+
+def _id_line(item_id: str) -> str:
+    return inert_in_workflow(sink.escape(item_id)) + "\n"
+
+
 def _csv_line(cells: Sequence[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([inert(cell) for cell in cells])
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([inert(inert_in_workflow(cell)) for cell in cells])
     return buffer.getvalue()
 
 
