@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from aitasker_cli import __version__
+from aitasker_cli.api.deadlines import OuterDeadline, OutOfTime
 from aitasker_cli.api.httpx_adapter import httpx
 from aitasker_cli.api.models import HiredAgent, Workspace, WorkspaceDetail, WorkspaceTask
 from aitasker_cli.api.paging import pages
@@ -334,12 +335,22 @@ class ApiClient(TaskCalls):
         seen yet)."""
         return self._throttle.sustained
 
-    def within(self, deadline: float) -> _OuterDeadline:
+    @property
+    def requests_sent(self) -> int:
+        """Requests this client has started, retries included (a watch counts its polls')."""
+        return self._throttle.sent
+
+    @property
+    def rate_budget(self) -> tuple[int | None, int | None]:
+        """The API's last word on its rate limit: (requests left in the window, limit)."""
+        return self._throttle.remaining, self._throttle.limit
+
+    def within(self, deadline: float) -> OuterDeadline:
         """Bound every request this thread sends, retries included, by `deadline` (clock()).
 
         Past it, the request raises OutOfTime instead of being sent or retried.
         """
-        return _OuterDeadline(self._outer, deadline)
+        return OuterDeadline(self._outer, deadline)
 
     def _check_outer_deadline(self) -> None:
         outer = getattr(self._outer, "deadline", None)
@@ -365,24 +376,6 @@ class ApiClient(TaskCalls):
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
-
-
-class OutOfTime(Exception):
-    """An outer deadline (`--wait-timeout`) came before the request could finish."""
-
-
-class _OuterDeadline:
-    """Bounds every request this thread sends, retries included, by one deadline."""
-
-    def __init__(self, store: threading.local, deadline: float) -> None:
-        self._store = store
-        self._deadline = deadline
-
-    def __enter__(self) -> None:
-        self._store.deadline = self._deadline
-
-    def __exit__(self, *_exc: object) -> None:
-        self._store.deadline = None
 
 
 def _backoff(attempt: int) -> float:

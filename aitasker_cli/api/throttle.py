@@ -24,9 +24,15 @@ class Throttle:
         self._spacing = 0.0
         self.sustained = 0.0
         """60 s / the last `X-RateLimit-Limit` seen: the most often one poller may ask."""
+        self.limit: int | None = None
+        self.remaining: int | None = None
+        """The last `X-RateLimit-Limit` and `X-RateLimit-Remaining` seen (None: none yet)."""
+        self.sent = 0
+        """Requests started by every thread of the client, retries included."""
 
     def wait(self) -> None:
         with self._lock:
+            self.sent += 1
             now = self._clock()
             start = max(now, self._next_start)
             self._next_start = start + self._spacing
@@ -40,6 +46,9 @@ class Throttle:
             now = self._clock()
             if limit:
                 self.sustained = 60.0 / limit
+                self.limit = limit
+            if remaining is not None:
+                self.remaining = remaining
             if remaining is not None and limit:
                 self._spacing = 60.0 / limit if remaining <= 0 else 0.0
                 self._next_start = max(self._next_start, now + self._spacing)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aitasker_cli.cli import listing
+from aitasker_cli.cli.following import INTERVAL, IntervalOpt, WatchOpt
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
@@ -111,8 +112,23 @@ def list_agents(
     status: AgentStatusOpt = None,
     limit: LimitOpt = None,
     all_pages: AllOpt = False,
+    watch: WatchOpt = False,
+    interval: IntervalOpt = INTERVAL,
 ) -> None:
     """List your hired agents."""
+    if watch:
+        from aitasker_cli.cli import following
+
+        live = following.check(common, limit)
+        with connect(common) as session:
+            following.follow(
+                session,
+                listing.AGENTS.view,
+                lambda: session.client.list_agents(status=status, limit=None),
+                live=live,
+                interval=interval,
+            )
+        return
     listing.list_items(
         common,
         listing.AGENTS,
