@@ -4,20 +4,27 @@
     python tools/regen.py --check   # write nothing; exit 1 naming each stale file
 
 The files: the TAB table and the help table beside the fast path, the command reference
-(docs/commands.md) and the completion scripts `aitasker completion SHELL` prints
-(completions/). Each is one entry of OUTPUTS; a new kind of generated file is one more.
+(docs/commands.md), the completion scripts `aitasker completion SHELL` prints (completions/),
+the JSON Schemas of what the commands print (docs/schemas/, and the package's copy that
+`aitasker schema` prints, aitasker_cli/schemas/; tools/schemas.py) and the manual pages
+(docs/man/; tools/man.py). Each is one entry of OUTPUTS; a new kind of generated file is one
+more.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = "python tools/regen.py"
@@ -105,10 +112,57 @@ def completion_scripts() -> dict[str, str]:
         }
 
 
+_LOADING = threading.Lock()
+
+
+def tool(name: str) -> ModuleType:
+    """tools/NAME.py, loaded once (this file may itself be loaded from a path, as tests do)."""
+    module_name = f"_aitasker_tools_{name}"
+    with _LOADING:  # outputs are made in threads: one loads it, the others wait
+        if module_name in sys.modules:
+            return sys.modules[module_name]
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "tools" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # pydantic and dataclasses look modules up by name
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        return module
+
+
+@functools.cache
+def schema_files() -> dict[str, str]:
+    files: dict[str, str] = tool("schemas").schema_files()
+    return files
+
+
+def schemas(folder: str) -> dict[str, str]:
+    """The JSON Schemas, in one of the folders they are written to."""
+    return {name: text for name, text in schema_files().items() if name.startswith(f"{folder}/")}
+
+
+def man_pages() -> dict[str, str]:
+    """The manual pages, from the help table (what `--help` shows)."""
+    from aitasker_cli.cli.completion import help_table
+
+    pages: dict[str, str] = tool("man").man_pages(help_table())
+    return pages
+
+
 OUTPUTS = (
     Output("TAB and help tables", tables),
     Output("command reference", lambda: {"docs/commands.md": reference()}),
     Output("completion scripts", completion_scripts, folder="completions"),
+    Output("JSON Schemas", lambda: schemas("docs/schemas"), folder="docs/schemas"),
+    Output(
+        "packaged JSON Schemas",
+        lambda: schemas("aitasker_cli/schemas"),
+        folder="aitasker_cli/schemas",
+    ),
+    Output("manual pages", man_pages, folder="docs/man"),
 )
 
 
