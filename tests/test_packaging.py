@@ -41,6 +41,11 @@ def test_the_sdist_holds_the_tests_completions_and_docs(built: tuple[Path, Path]
     wanted = files_under("tests") | files_under("completions") | files_under("docs")
     assert wanted - names == set()
     assert {"LICENSE", "README.md", "pyproject.toml", "tools/package.json"} <= names
+    # The manual pages and the JSON Schemas, and what regenerates them.
+    assert "docs/man/aitasker.1" in names and "docs/man/aitasker-agents-pause.1" in names
+    assert "docs/schemas/agent.json" in names
+    assert {"tools/regen.py", "tools/schemas.py", "tools/man.py"} <= names
+    assert files_under("aitasker_cli/schemas") - names == set()
 
 
 def test_the_wheel_is_the_package_with_its_license_and_types(built: tuple[Path, Path]) -> None:
@@ -50,6 +55,11 @@ def test_the_wheel_is_the_package_with_its_license_and_types(built: tuple[Path, 
         metadata = next(archive.read(n) for n in names if n.endswith(".dist-info/METADATA"))
 
     assert "aitasker_cli/py.typed" in names
+    # What `aitasker schema NAME` prints.
+    schemas = {
+        f"aitasker_cli/schemas/{path.name}" for path in (ROOT / "docs" / "schemas").iterdir()
+    }
+    assert schemas and schemas <= set(names)
     assert not any(name.startswith("tests/") for name in names)
     assert any(name.endswith("licenses/LICENSE") for name in names)
     assert b"License-Expression: MIT" in metadata

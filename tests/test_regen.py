@@ -10,6 +10,8 @@ from types import ModuleType
 
 import pytest
 
+from aitasker_cli.cli.main import command_paths
+from aitasker_cli.domain.schemas import NAMES
 from tests.processes import clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,7 @@ def load_regen() -> ModuleType:
 
 
 regen = load_regen()
+SCHEMA_FOLDERS = ("docs/schemas", "aitasker_cli/schemas")
 
 
 def test_every_generated_file_is_current() -> None:
@@ -42,8 +45,10 @@ def test_every_generated_file_is_current() -> None:
 
 def test_the_outputs_are_every_generated_file() -> None:
     names = {name for output in regen.OUTPUTS for name in output.make()}
+    schemas = {f"{folder}/{name}.json" for folder in SCHEMA_FOLDERS for name in NAMES}
+    man_pages = {f"docs/man/{'-'.join(('aitasker', *words))}.1" for words in command_paths()}
 
-    assert names == {
+    assert names - schemas - man_pages == {
         "aitasker_cli/fast/command_table.json",
         "aitasker_cli/fast/help_table.json",
         "docs/commands.md",
@@ -52,6 +57,7 @@ def test_the_outputs_are_every_generated_file() -> None:
         "completions/aitasker.fish",
         "completions/aitasker.ps1",
     }
+    assert schemas | man_pages <= names
 
 
 @pytest.fixture

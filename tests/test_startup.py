@@ -330,3 +330,32 @@ def test_a_command_run_inside_another_program_leaves_its_collector_alone(run: An
 
     assert listed.exit_code == 0, listed.stderr
     assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen, thresholds)
+
+
+NOT_FOR_A_SCHEMA = (
+    "httpx",
+    "keyring",
+    "rich",
+    "pydantic",
+    "aitasker_cli.api",
+    "aitasker_cli.ops",
+    "aitasker_cli.sandbox",
+)
+"""`aitasker schema` reads files the package ships: no models, no schema generation, no API."""
+
+
+@pytest.mark.parametrize(
+    "argv", [["schema"], ["schema", "agent"], ["schema", "task", "-o", "ndjson"]]
+)
+def test_schema_loads_neither_pydantic_nor_the_api(argv: list[str]) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        check=True,
+    )
+    loaded = set(json.loads(completed.stderr.splitlines()[-1]))
+
+    assert completed.stdout
+    assert {name for name in loaded if name.startswith(NOT_FOR_A_SCHEMA)} == set()
