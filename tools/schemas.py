@@ -59,7 +59,7 @@ def schema_id(name: str) -> str:
 
 
 class OperationSummary(TypedDict):
-    """One operation, as `aitasker history` lists it (journal_records.Operation.summary)."""
+    """One operation, as `aitasker history` lists it: its items counted, not listed."""
 
     __pydantic_config__ = _DOCSTRINGS  # type: ignore[misc]
 
