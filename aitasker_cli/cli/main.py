@@ -17,16 +17,18 @@ from aitasker_cli.cli.examples import examples_text
 from aitasker_cli.cli.options import COMMON_NAMES, VALUE_OPTIONS, Common, api_command
 from aitasker_cli.cli.typer_adapter import click
 from aitasker_cli.core.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
+from aitasker_cli.domain.schemas import with_schema
 from aitasker_cli.output import hints, streams
 
 COMMANDS = {
-    "agents": "List, inspect, pause and resume your hired agents.",
+    "agents": "List, inspect, pause, resume and cancel your hired agents.",
     "tasks": "List the tasks agents propose across workspaces; approve or reject them.",
     "workspaces": "List and inspect workspaces and their tasks.",
     "auth": "Log in, log out and inspect the stored API token.",
-    "history": "List recent pause, resume and undo operations, from this machine's journal.",
+    "history": "List recent changes and decisions, or one operation's items, from the journal.",
     "undo": "Put back the agents an operation changed, if nobody has changed them since.",
     "api": "Call any API path with your token and print the response body (JSON).",
+    "schema": "Print the JSON Schema of what a command prints, or list the schemas.",
     "doctor": "Check the installation, config, token, keyring, API and clock; say what to fix.",
     "sandbox": "The embedded sandbox API: try every command, or test scripts, with no account.",
     "completion": "Print the shell completion script for bash, zsh, fish or PowerShell.",
@@ -75,14 +77,17 @@ def build_app(wanted: list[str]) -> typer.Typer:
                 group.command(
                     sub_name,
                     cls=HelpCommand,
-                    help=None if real else function.__doc__,
+                    help=with_schema((name, sub_name), function.__doc__),
                     epilog=examples_text((name, sub_name)),
                 )(function if real else _stand_in)
             app.add_typer(group, name=name, help=summary, epilog=examples_text((name,)))
         else:
-            app.command(name, cls=HelpCommand, help=summary, epilog=examples_text((name,)))(
-                module.command if module else _stand_in
-            )
+            app.command(
+                name,
+                cls=HelpCommand,
+                help=with_schema((name,), summary),
+                epilog=examples_text((name,)),
+            )(module.command if module else _stand_in)
     return app
 
 
