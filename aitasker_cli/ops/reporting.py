@@ -24,7 +24,7 @@ class ItemError(TypedDict):
 
 
 class ItemResult(TypedDict, total=False):
-    """One agent's result in a run of pause, resume or undo."""
+    """One item's result in a run of pause, resume, cancel, approve, reject or undo."""
 
     id: str
     ok: bool
