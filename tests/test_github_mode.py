@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ import httpx
 import pytest
 import respx
 
+from aitasker_cli.domain import views
+from aitasker_cli.domain.formats import Output, OutputFormat
 from aitasker_cli.local import journal
 from aitasker_cli.local.journal_records import Item, Operation
-from aitasker_cli.output import github, workflow
-from tests.conftest import API, agent, uuid_n
+from aitasker_cli.output import github, render, workflow
+from tests.conftest import API, agent, task, uuid_n
 
 AGENTS = "/api/v1/workspaces/agents"
 HOSTILE = (
@@ -49,6 +52,13 @@ def summary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(path))
     monkeypatch.delenv("AITASKER_GITHUB", raising=False)
     return path
+
+
+@pytest.fixture
+def named() -> Iterator[None]:
+    """A test that names the command itself leaves no name behind."""
+    yield
+    github.running("aitasker")
 
 
 # --- escaping, as GitHub documents it --------------------------------------------------------
@@ -279,6 +289,28 @@ def tsv_value(cell: str) -> str:
         r"\\(x[0-9a-f]{2}|.)",
         lambda m: named.get(m[1]) or chr(int(m[1][1:], 16)),
         cell,
+    )
+
+
+def test_a_listing_can_sum_up_in_the_job_summary(
+    summary: Path, capsys: pytest.CaptureFixture[str], named: None
+) -> None:
+    """What `tasks inbox` asks for: its table and a count, with the command's name."""
+    tasks = [task(id=uuid_n(1), title="Draft ##[post]"), task(id=uuid_n(2), title="::x")]
+    out = Output(OutputFormat.tsv, ("id", "title"), color=False)
+    github.running("aitasker tasks inbox")
+
+    render.show_many(iter(tasks), views.TASKS, out, summary="awaiting approval")
+    render.summarize_count(0, views.TASKS, "awaiting approval")
+
+    assert capsys.readouterr().out == (
+        f"{uuid_n(1)}\tDraft \\x23\\x23\\x5bpost]\n{uuid_n(2)}\t\\x3a\\x3ax\n"
+    )
+    assert summary.read_text() == (
+        "### aitasker tasks inbox\n\n| ID | TITLE |\n| --- | --- |\n"
+        f"| {uuid_n(1)} | Draft \\#\\#\\[post\\] |\n| {uuid_n(2)} | ::x |\n\n"
+        "2 tasks awaiting approval.\n\n"
+        "### aitasker tasks inbox\n\n0 tasks awaiting approval.\n\n"
     )
 
 
