@@ -145,11 +145,14 @@ def test_task_titles_are_whole_and_low_value_columns_go_first(
         assert "PRIORITY" in shown and "SKILL SLUG" not in shown and "CREATED AT" not in shown
         text = " ".join(shown.split())
         assert (
-            "(skill_slug, cost_usd, created_at left out to fit the terminal; see --fields)" in text
+            "(skill_slug, cost_usd, created_at, fingerprint left out to fit the terminal; "
+            "see --fields)" in text
         )
     else:
         assert all(h in shown for h in ("PRIORITY", "SKILL SLUG", "COST USD", "CREATED AT"))
-        assert "left out" not in shown
+        # The fingerprint, last so that scripts' columns keep their place, goes first.
+        text = " ".join(shown.split())
+        assert "(fingerprint left out to fit the terminal; see --fields)" in text
 
 
 def test_the_progress_bar_is_gone_before_the_results_table_is_drawn(

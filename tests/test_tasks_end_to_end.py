@@ -338,7 +338,7 @@ def test_tab_completes_the_tasks_verbs_and_the_tasks_listed(
     before = tab("aitasker tasks show ", env)
     assert run("tasks", "list", "--all", "-o", "id", env=env).returncode == 0
 
-    assert tab("aitasker tasks ", env) == ["list", "inbox", "show", "approve", "reject"]
+    assert tab("aitasker tasks ", env) == ["list", "inbox", "show", "wait", "approve", "reject"]
     assert tab("aitasker tasks i", env) == ["inbox"]
     assert before == []
     assert sorted(tab("aitasker tasks show ", env)) == sorted(SEED["tasks"])

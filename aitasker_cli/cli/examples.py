@@ -52,6 +52,12 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "aitasker agents cancel Maya",
         "aitasker agents list --status paused -o id | aitasker agents cancel --stdin --yes",
     ),
+    ("agents", "wait"): (
+        "aitasker --sandbox agents wait 1888df20 --for active",
+        "# Pause, then wait up to a minute until the agent is paused",
+        "aitasker agents pause 1888df20",
+        "aitasker agents wait 1888df20 --for paused --wait-timeout 60",
+    ),
     ("tasks",): (
         "aitasker --sandbox tasks inbox",
         "aitasker --sandbox tasks show 7765ad9c",
@@ -75,6 +81,11 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "aitasker --sandbox tasks show 7765ad9c",
         "# By workspace name and the start of the task's ID, as JSON",
         'aitasker --sandbox tasks show "Jürgen\'s workspace/7765" -o json',
+    ),
+    ("tasks", "wait"): (
+        "aitasker tasks wait 3c90c3cc",
+        "# In CI: fail the job if the task failed or was rejected",
+        "aitasker tasks wait 3c90c3cc --exit-status --wait-timeout 1800",
     ),
     ("tasks", "approve"): (
         "aitasker tasks inbox",
@@ -153,6 +164,17 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         "# A POST: resume an agent by its ID",
         "id=0c2cf268-bc96-435d-92c9-2b285eb3f861",
         'aitasker --sandbox api -X POST "/api/v1/workspaces/agents/$id/resume"',
+    ),
+    ("schema",): (
+        "aitasker schema",
+        "# The schema of a task as every command prints it, to check a script's input",
+        "aitasker schema task > task.schema.json",
+    ),
+    ("mcp",): (
+        "# Read-only: the assistant lists and shows, and changes nothing",
+        "aitasker mcp",
+        "# Let it pause, resume and undo too (journaled like the terminal's changes)",
+        "aitasker mcp --allow-changes",
     ),
     ("sandbox",): (
         "aitasker --sandbox agents list",

@@ -18,6 +18,7 @@ from aitasker_cli.cli.options import (
     page_limit,
 )
 from aitasker_cli.cli.session import Listing, connect
+from aitasker_cli.cli.waiting import TASK_COMMANDS as WAITING
 from aitasker_cli.domain import views
 from aitasker_cli.domain.formats import OutputFormat
 from aitasker_cli.domain.statuses import TaskStatus, names, status_help
@@ -204,6 +205,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "list": list_tasks,
     "inbox": inbox,
     "show": show_task,
+    **WAITING,
     **DECISIONS,
 }
 """The subcommands, by name; the app is assembled in aitasker_cli/cli/main.py."""
