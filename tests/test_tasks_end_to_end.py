@@ -8,7 +8,9 @@ import csv
 import io
 import json
 import re
+import signal
 import subprocess
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -346,3 +348,40 @@ def test_tab_completes_the_tasks_verbs_and_the_tasks_listed(
     # Approve and reject are offered the tasks awaiting approval only.
     assert sorted(tab("aitasker tasks approve ", env)) == sorted(t["id"] for t in AWAITING)
     assert tab("aitasker tasks list --status aw", env) == ["awaiting_approval"]
+
+
+# --- a reader that leaves, Ctrl-C -----------------------------------------------------------
+
+
+def test_a_reader_that_leaves_early_is_no_error(tmp_path: Path) -> None:
+    with Fleet.of([60] * 30).served() as api:
+        env = clean_env(AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN)
+        piped = subprocess.run(
+            ["/bin/bash", "-c", f"set -o pipefail; '{installed_script()}' tasks list --all "
+             "-o ndjson | head -1"],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    assert (piped.returncode, piped.stderr) == (0, "")
+    assert len(piped.stdout.splitlines()) == 1
+
+
+def test_ctrl_c_stops_every_listing_at_once(tmp_path: Path) -> None:
+    with Fleet.of([3] * 40).served() as api:
+        api.delay = 0.5
+        env = clean_env(AITASKER_API_URL=api.url, AITASKER_TOKEN=TOKEN)
+        with subprocess.Popen(
+            [installed_script(), "tasks", "inbox", "-o", "tsv"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ) as child:  # fmt: skip
+            deadline = time.monotonic() + 20
+            while len(api.requests) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            sent = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            _out, err = child.communicate(timeout=20)
+            took = time.monotonic() - sent
+
+    assert child.returncode == 130
+    assert err == "Interrupted.\n"
+    assert took < 1.0
