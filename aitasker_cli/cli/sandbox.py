@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aitasker_cli.cli.options import finite_seconds
 from aitasker_cli.core.errors import UsageError
 
 AgentsOpt = Annotated[
@@ -47,23 +48,43 @@ def serve(
             help="Requests a minute per client before 429; 0 for no limit.",
         ),
     ] = 300,
+    tick: Annotated[
+        float | None,
+        typer.Option(
+            "--tick",
+            envvar="AITASKER_SANDBOX_TICK",
+            metavar="SECONDS",
+            callback=finite_seconds,
+            help="Move tasks every SECONDS: queued and approved ones start running, running "
+            "ones complete or fail, and now and then a new one awaits approval; agents never "
+            "move. 0 or left out: nothing moves.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the sandbox API over HTTP for your own tools and CI jobs; Ctrl-C stops it.
 
     Prints the URL on stdout. Its state lives in memory and starts from the seed every time.
     It accepts any token, so on an address other than loopback anyone who can reach it can
     use it (a warning says so); for `--host 0.0.0.0` or `::` the URL printed is loopback's.
+
+    With `--tick`, the demo fleet's tasks move on their own, the same moves for the same
+    ticks every time, so `tasks wait` and `--watch` have something to follow.
     """
     from aitasker_cli.core.startup import start_up_over
     from aitasker_cli.output import render
     from aitasker_cli.sandbox.app import MAX_BODY_BYTES, SandboxApp
+    from aitasker_cli.sandbox.lifecycle import Lifecycle
     from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_state
     from aitasker_cli.sandbox.server import SandboxServer
     from aitasker_cli.sandbox.store import MemoryStore
 
     count = agents or DEFAULT_AGENTS
+    store = MemoryStore(seed_state(count))
+    lifecycle = Lifecycle(tick) if tick else None
+    if lifecycle is not None:
+        lifecycle.catch_up(store)  # starts its clock: the first tick is one interval away
     sandbox = SandboxApp(
-        MemoryStore(seed_state(count)), max_page_size=max_page_size, rate_limit=rate_limit
+        store, max_page_size=max_page_size, rate_limit=rate_limit, lifecycle=lifecycle
     )
     try:
         server = SandboxServer((host, port), sandbox, max_body=MAX_BODY_BYTES)
@@ -85,7 +106,8 @@ def serve(
             f"listening on {where}, not only this machine: the sandbox accepts any token, "
             "so anyone who can reach it can use it."
         )
-    render.message(f"Sandbox API with {count} agents on {server.url}; Ctrl-C stops it.")
+    moving = f"; tasks move every {tick:g} s" if tick else ""
+    render.message(f"Sandbox API with {count} agents on {server.url}{moving}; Ctrl-C stops it.")
     start_up_over()
     try:
         server.serve_forever()

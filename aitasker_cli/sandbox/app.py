@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aitasker_cli.sandbox.fleet import ApiProblem, Fleet, validation_problem
+from aitasker_cli.sandbox.lifecycle import Lifecycle
 from aitasker_cli.sandbox.routes import OPERATIONS
 from aitasker_cli.sandbox.schema import BODIES, check_body, parse_body
 from aitasker_cli.sandbox.store import Store
@@ -152,10 +153,13 @@ class SandboxApp:
         *,
         max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
         rate_limit: int = DEFAULT_RATE_LIMIT,
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         self.store = store
         self.max_page_size = max_page_size
         self.limiter = RateLimiter(rate_limit)
+        self.lifecycle = lifecycle
+        """Moves tasks by the time gone by, before each request; None keeps the fleet still."""
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -182,6 +186,8 @@ class SandboxApp:
             headers += self.limiter.admit(environ.get("REMOTE_ADDR", "local"))
             _authenticate(environ)
             call = self._parse(name, path, environ)
+            if self.lifecycle is not None:
+                self.lifecycle.catch_up(self.store)
             with self.store.session(write=environ["REQUEST_METHOD"] != "GET") as tables:
                 return 200, HANDLERS[name](Fleet(tables), call), headers
         except ApiProblem as problem:

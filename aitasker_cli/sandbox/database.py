@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +27,7 @@ from aitasker_cli.sandbox.schema import (
     state_problem,
 )
 from aitasker_cli.sandbox.seed import DEFAULT_AGENTS, seed_records
-from aitasker_cli.sandbox.store import TABLES, Record
+from aitasker_cli.sandbox.store import TABLES, Clock, Record
 
 DATABASE_NAME = "sandbox.db"
 OLD_STATE_NAME = "sandbox.json"
@@ -59,6 +60,13 @@ SCHEMA = (
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
 """`n` keeps the order records were added in, which listings follow."""
+LIFECYCLE_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, n)",
+)
+"""What the task lifecycle adds, made the first time it runs (so in an older sandbox.db too):
+its clock in `meta`, and the index that finds the tasks it moves."""
+CLOCK_KEYS = ("tick", "tick_at")
 
 
 def _upsert(table: str) -> str:
@@ -102,6 +110,40 @@ class DatabaseTables:
 
     def task(self, task_id: str) -> Record | None:
         return self._one("tasks", "id", task_id)
+
+    def tasks_in(self, statuses: tuple[str, ...]) -> list[Record]:
+        marks = ", ".join("?" * len(statuses))
+        sql = f"{_SELECT['tasks']} WHERE status IN ({marks}) ORDER BY n"
+        return [self._record("tasks", row) for row in self._db.execute(sql, statuses)]
+
+    def clock(self) -> Clock | None:
+        if not _has_meta(self._db):
+            return None
+        rows = self._db.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", CLOCK_KEYS)
+        values = {str(key): value for key, value in rows}
+        if not values:
+            return None
+        tick, at = values.get("tick"), values.get("tick_at")
+        try:
+            if not isinstance(tick, str) or not isinstance(at, str):
+                raise ValueError
+            clock = Clock(int(tick), float(at))
+        except ValueError:
+            problem = f"meta holds tick {tick!r} and tick_at {at!r}, not two numbers"
+            raise SandboxStateError(self._path, problem) from None
+        if clock.tick < 0 or not math.isfinite(clock.at):
+            problem = f"meta holds tick {tick!r} and tick_at {at!r}, out of range"
+            raise SandboxStateError(self._path, problem)
+        return clock
+
+    def set_clock(self, clock: Clock) -> None:
+        for statement in LIFECYCLE_SCHEMA:
+            self._db.execute(statement)
+        self._db.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            zip(CLOCK_KEYS, (str(clock.tick), repr(clock.at)), strict=True),
+        )
 
     def put(self, table: str, record: Record) -> None:
         self._db.execute(_PUT[table], _row(table, record))
@@ -192,6 +234,8 @@ class FileStore:
             with _transaction(db, write=True):
                 for table in TABLES:
                     db.execute(f"DELETE FROM {table}")
+                if _has_meta(db):  # the lifecycle starts again with the fleet
+                    db.execute("DELETE FROM meta")
                 _fill(db, records())
 
     def _open(
@@ -292,6 +336,11 @@ def _transaction(db: sqlite3.Connection, *, write: bool) -> Iterator[None]:
 def _fill(db: sqlite3.Connection, records: Iterable[tuple[str, Record]]) -> None:
     for table, record in records:
         db.execute(_PUT[table], _row(table, record))
+
+
+def _has_meta(db: sqlite3.Connection) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    return found.fetchone() is not None
 
 
 def _row(table: str, record: Record) -> tuple[Any, ...]:

@@ -71,6 +71,8 @@ TASK_STATUSES = [
 ]
 PRIORITIES = ["low", "normal", "normal", "high", "urgent"]
 SCHEDULES = ["one_off", "recurring", "triggered"]
+TRIGGERS = ["manual", "schedule", "webhook"]
+DESCRIPTIONS = [None, "Keep it friendly and under 200 words.", "Use the brand kit; cite sources."]
 TEAM_TYPES = ["marketing", "growth"]
 
 
@@ -88,7 +90,7 @@ def seed_records(
     """The records of seed_state, one at a time with their table: an agent, its workspace,
     its tasks, then the next agent."""
     rng = random.Random(seed)
-    teams = [_uuid(rng) for _ in TEAM_TYPES]
+    teams = [seeded_uuid(rng) for _ in TEAM_TYPES]
     for number in range(agents):
         agent = _agent(rng, number, teams)
         workspace = _workspace(rng, agent)
@@ -107,7 +109,7 @@ def _agent(rng: random.Random, number: int, teams: list[str]) -> dict[str, Any]:
     team = rng.randrange(len(teams) + 3)
     suffix = f" {number // len(PERSONAS) + 1}" if number >= len(PERSONAS) else ""
     return {
-        "id": _uuid(rng),
+        "id": seeded_uuid(rng),
         "user_id": DEMO_USER_ID,
         "agent_type": agent_type,
         "display_name": f"{persona}{suffix} \u2013 {ROLES[agent_type][0]}",  # an en dash
@@ -129,7 +131,7 @@ def _agent(rng: random.Random, number: int, teams: list[str]) -> dict[str, Any]:
 def _workspace(rng: random.Random, agent: dict[str, Any]) -> dict[str, Any]:
     status = {"active": "active", "paused": "paused"}.get(agent["status"], "archived")
     return {
-        "id": _uuid(rng),
+        "id": seeded_uuid(rng),
         "hired_agent_id": agent["id"],
         "user_id": agent["user_id"],
         "name": f"{agent['persona_name']}'s workspace",
@@ -153,7 +155,7 @@ def _task(rng: random.Random, agent: dict[str, Any], workspace: dict[str, Any]) 
     started = created + timedelta(seconds=rng.randrange(5, 600))
     finished = status in ("completed", "failed", "rejected", "awaiting_approval")
     approved = status == "completed" and rng.random() < 0.5
-    task_id = _uuid(rng)
+    task_id = seeded_uuid(rng)
     # Awaiting tasks need a decision at one level or another; drawn from the ID, not from
     # `rng`, so every other seeded value stays as it was.
     awaiting_level = ("required", "optional")[int(task_id[-1], 16) % 2]
@@ -163,11 +165,9 @@ def _task(rng: random.Random, agent: dict[str, Any], workspace: dict[str, Any]) 
         "hired_agent_id": agent["id"],
         "skill_slug": skill,
         "title": title.format(topic=rng.choice(TOPICS)),
-        "description": rng.choice(
-            [None, "Keep it friendly and under 200 words.", "Use the brand kit; cite sources."]
-        ),
+        "description": rng.choice(DESCRIPTIONS),
         "schedule_type": rng.choice(SCHEDULES),
-        "trigger": {"type": rng.choice(["manual", "schedule", "webhook"])},
+        "trigger": {"type": rng.choice(TRIGGERS)},
         "status": status,
         "priority": rng.choice(PRIORITIES),
         "output_data": {"summary": "Draft ready for review."} if finished else {},
@@ -188,7 +188,8 @@ def _task(rng: random.Random, agent: dict[str, Any], workspace: dict[str, Any]) 
     }
 
 
-def _uuid(rng: random.Random) -> str:
+def seeded_uuid(rng: random.Random) -> str:
+    """A version-4 UUID drawn from `rng`: the same one for the same seed."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 

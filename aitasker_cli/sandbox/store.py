@@ -10,10 +10,21 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Record = dict[str, Any]
 TABLES = ("agents", "workspaces", "tasks")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where the task lifecycle (lifecycle.py) stands: ticks applied, and when the last was."""
+
+    tick: int
+    """How many ticks have been applied since the fleet was seeded."""
+    at: float
+    """When the last tick was due (or the clock started), in seconds since the epoch."""
 
 
 class Tables(Protocol):
@@ -40,6 +51,15 @@ class Tables(Protocol):
     def task(self, task_id: str) -> Record | None:
         """One task."""
 
+    def tasks_in(self, statuses: tuple[str, ...]) -> list[Record]:
+        """Every task in one of `statuses`, across every workspace, in the order they were added."""
+
+    def clock(self) -> Clock | None:
+        """Where the lifecycle stands; None before it has started."""
+
+    def set_clock(self, clock: Clock) -> None:
+        """Keep where the lifecycle stands."""
+
     def put(self, table: str, record: Record) -> None:
         """Keep `record` in `table`, a new one or in place of the one with its ID."""
 
@@ -57,6 +77,7 @@ class MemoryTables:
         self._workspace_by_agent = {
             w["hired_agent_id"]: w for w in self._tables["workspaces"].values()
         }
+        self._clock: Clock | None = None
 
     def agents(self, status: str | None, page: slice) -> list[Record]:
         return _page(self._tables["agents"].values(), status, page)
@@ -79,6 +100,15 @@ class MemoryTables:
 
     def task(self, task_id: str) -> Record | None:
         return self._tables["tasks"].get(task_id)
+
+    def tasks_in(self, statuses: tuple[str, ...]) -> list[Record]:
+        return [t for t in self._tables["tasks"].values() if t["status"] in statuses]
+
+    def clock(self) -> Clock | None:
+        return self._clock
+
+    def set_clock(self, clock: Clock) -> None:
+        self._clock = clock
 
     def put(self, table: str, record: Record) -> None:
         self._tables[table][record["id"]] = record
