@@ -14,7 +14,19 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "aitasker_cli"
-LAYERS = ("core", "domain", "local", "fast", "sandbox", "api", "ops", "output", "cli", "entry")
+LAYERS = (
+    "core",
+    "domain",
+    "local",
+    "fast",
+    "sandbox",
+    "api",
+    "ops",
+    "output",
+    "mcp",
+    "cli",
+    "entry",
+)
 """Lowest first. `entry` is aitasker_cli/entry.py (and __main__.py), which nothing imports."""
 TOP = {"aitasker_cli": "core", "aitasker_cli.__main__": "entry"}
 """aitasker_cli/__init__.py holds only the version: a leaf, like core."""
