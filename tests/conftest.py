@@ -181,7 +181,9 @@ class Result:
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[MemoryKeyring]:
     """No test sees the user's env, config, keyring or real sleeps."""
     for name in list(os.environ):
-        if name.startswith("AITASKER_") or name in ("NO_COLOR", "PYTHON_KEYRING_BACKEND"):
+        # A suite run inside a GitHub workflow must not put every test in GitHub mode.
+        unwanted = ("NO_COLOR", "PYTHON_KEYRING_BACKEND", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
+        if name.startswith("AITASKER_") or name in unwanted:
             monkeypatch.delenv(name)
     monkeypatch.setenv("AITASKER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("AITASKER_SANDBOX_DIR", str(tmp_path / "sandbox"))

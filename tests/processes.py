@@ -39,7 +39,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     folder, so neither aitasker nor a shell started with this environment writes into the real
     HOME (tests/conftest.py checks); `extra` overrides any of them.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AITASKER_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AITASKER_", "GITHUB_"))
+    }  # not GITHUB_*: a suite run inside a workflow must not write to its job summary
     home = Path(tempfile.mkdtemp(prefix="home-", dir=_scratch()))
     return {
         **env,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # PyYAML: no types without types-PyYAML
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]  # PyYAML: no types without types-PyYAML
+import yaml
 
 from tests.runner import ROOT, action
 

@@ -19,7 +19,7 @@ def tab(env: dict[str, str], words: str) -> list[str]:
             "_AITASKER_COMPLETE": "complete_bash",
             "COMP_WORDS": words,
             "COMP_CWORD": str(cword),
-        },  # fmt: skip
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -50,5 +50,7 @@ def test_tab_offers_only_awaiting_tasks_to_decisions(verb: str) -> None:
 def test_tab_completes_the_tasks_verbs() -> None:
     env = clean_env()
 
-    assert tab(env, "aitasker tasks ") == sorted(["list", "inbox", "show", "approve", "reject"])
+    assert tab(env, "aitasker tasks ") == sorted(
+        ["list", "inbox", "show", "wait", "approve", "reject"]
+    )
     assert tab(env, "aitasker tasks re") == ["reject"]

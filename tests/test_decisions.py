@@ -289,3 +289,15 @@ def test_a_decision_whose_answer_is_lost_is_read_again_never_resent() -> None:
     assert cut.returncode == 9, cut.stderr
     (result,) = json.loads(cut.stdout)
     assert (result["outcome"], result["status_after"]) == ("interrupted", "awaiting_approval")
+
+
+def test_an_unknown_task_on_stdin_is_exit_3_and_nothing_is_sent(env: dict[str, str]) -> None:
+    waiting = inbox(env)
+    unknown = "00000000-0000-4000-8000-000000000000"
+
+    refused = aitasker("tasks", "approve", "--stdin", "--yes", env=env,
+                       stdin=f"{waiting[0]['id']}\n{unknown}\n")  # fmt: skip
+
+    assert refused.returncode == 3, refused.stderr
+    assert unknown in refused.stderr and "nothing was sent" in refused.stderr
+    assert len(inbox(env)) == len(waiting)

@@ -161,3 +161,36 @@ def test_the_live_table_in_a_terminal(tmp_path: Any) -> None:
     assert "\x1b[7m" in screen  # the changed status shown reversed for a round
     assert "EXIT=130" in after
     assert A[:8] in after  # the last table stays readable
+
+
+def test_the_inbox_watch_sees_a_task_decided_elsewhere_leave() -> None:
+    from tests.processes import sandbox_server
+
+    base = clean_env()
+    with sandbox_server("--rate-limit", "0", env=base) as url:
+        env = {**base, "AITASKER_API_URL": url, "AITASKER_TOKEN": "any"}
+        with subprocess.Popen(
+            [installed_script(), "tasks", "inbox", "--watch", "--interval", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        ) as child:
+            assert child.stdout is not None
+            first = json.loads(child.stdout.readline())
+            assert first["event"] == "added"
+            decided = aitasker("tasks", "approve", first["id"], "--yes", env=env)
+            assert decided.returncode == 0, decided.stderr
+            seen = []
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                seen.append(json.loads(child.stdout.readline()))
+                if seen[-1]["event"] == "removed":
+                    break
+            child.send_signal(signal.SIGINT)
+            child.communicate(timeout=10)
+
+    assert [(e["event"], e["id"]) for e in seen if e["event"] != "added"] == [
+        ("removed", first["id"])
+    ]
+    assert seen[-1]["item"]["status"] == "awaiting_approval"  # as it was last listed

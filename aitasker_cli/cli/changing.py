@@ -129,10 +129,13 @@ def tell(text: str) -> None:
 
 
 def engine_for(session: Session, view: views.View = views.AGENTS) -> Engine:
-    """The change engine for a command: its API, its journal's settings, this terminal."""
+    """The change engine for a command: its API, its journal's settings, this terminal, and
+    who runs it for the journal (`action` in a GitHub Actions step, else `terminal`)."""
     from aitasker_cli.ops.changes import Engine
+    from aitasker_cli.output import github
 
-    return Engine(session.client, session.settings, TerminalReporter(session, view))
+    origin = "action" if github.active() else "terminal"
+    return Engine(session.client, session.settings, TerminalReporter(session, view), origin)
 
 
 def show_single(session: Session, single: Single, done: str, target: str) -> None:

@@ -25,7 +25,6 @@ WatchOpt = Annotated[
     bool,
     typer.Option(
         "--watch",
-        "-w",
         help="Follow the listing: a live table on a terminal, else one JSON event a line "
         "(added, changed, removed). Ctrl-C ends it.",
     ),

@@ -18,7 +18,7 @@ from aitasker_cli.cli.options import COMMON_NAMES, VALUE_OPTIONS, Common, api_co
 from aitasker_cli.cli.typer_adapter import click
 from aitasker_cli.core.errors import AitaskerError, ExitCode, LocalIOError, OutputClosed, Terminated
 from aitasker_cli.domain.schemas import with_schema
-from aitasker_cli.output import hints, streams
+from aitasker_cli.output import github, hints, streams
 
 COMMANDS = {
     "agents": "List, inspect, pause, resume and cancel your hired agents.",
@@ -105,6 +105,7 @@ class HelpCommand(typer.core.TyperCommand):
 
     def invoke(self, ctx: click.Context) -> object:
         _note_api_flags(ctx)
+        github.running(ctx.command_path)  # names the command in GitHub annotations
         return super().invoke(ctx)
 
 
@@ -276,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or os.environ.get("AITASKER_DEBUG", "").lower() not in _FALSE
     streams.hold_standard_descriptors()
     hints.forget()  # another run in this process (tests) may have named some
+    github.running("aitasker")
     _tolerate_unencodable_output()
     _stop_on_signals()
     args = _as_help_request(args)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aitasker_cli.cli import following
 from aitasker_cli.cli.deciding import COMMANDS as DECISIONS
+from aitasker_cli.cli.following import INTERVAL, IntervalOpt, WatchOpt
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
@@ -19,6 +21,7 @@ from aitasker_cli.cli.options import (
 )
 from aitasker_cli.cli.session import Listing, connect
 from aitasker_cli.cli.waiting import TASK_COMMANDS as WAITING
+from aitasker_cli.core.errors import UsageError
 from aitasker_cli.domain import views
 from aitasker_cli.domain.formats import OutputFormat
 from aitasker_cli.domain.statuses import TaskStatus, names, status_help
@@ -90,6 +93,8 @@ def list_tasks(
     status: StatusesOpt = None,
     limit: LimitOpt = None,
     all_pages: AllOpt = False,
+    watch: WatchOpt = False,
+    interval: IntervalOpt = INTERVAL,
 ) -> None:
     """List tasks across your workspaces (or the named ones, or the named agents')."""
     from aitasker_cli.domain import statuses
@@ -100,15 +105,25 @@ def list_tasks(
     for value in status or ():
         if warning := statuses.unknown(value, TaskStatus, "task"):
             render.warning(warning)
+    live = following.check(common, limit) if watch else False
     wanted = page_limit(limit, all_pages)
     with connect(common) as session:
-        stream = TaskStream(
-            session.client,
-            workspaces=workspace or (),
-            agents=agent or (),
-            statuses=status or (),
-            named=_names_shown(session.output),
-        )
+
+        def stream_of() -> TaskStream:
+            return TaskStream(
+                session.client,
+                workspaces=workspace or (),
+                agents=agent or (),
+                statuses=status or (),
+                named=live or (not watch and _names_shown(session.output)),
+            )
+
+        if watch:
+            view = views.TASKS_ACROSS
+            following.follow(session, view, lambda: stream_of().fetch(None), live=live,
+                             interval=interval)  # fmt: skip
+            return
+        stream = stream_of()
         found = Listing(stream.fetch, wanted)
         _write(cache.remembering("tasks", found), views.TASKS_ACROSS, session.output)
         _tell_gone(stream)
@@ -116,14 +131,29 @@ def list_tasks(
 
 
 @api_command
-def inbox(common: Common, count: CountOpt = False) -> None:
+def inbox(
+    common: Common,
+    count: CountOpt = False,
+    watch: WatchOpt = False,
+    interval: IntervalOpt = INTERVAL,
+) -> None:
     """List the tasks awaiting your approval in every workspace, oldest first."""
     from aitasker_cli.local import cache
     from aitasker_cli.ops.task_listing import TaskStream, oldest_first
     from aitasker_cli.output import render
 
+    if watch and count:
+        raise UsageError("--count and --watch do not mix", hint="Use one of them.")
+    live = following.check(common, None) if watch else False
     with connect(common) as session:
         out = session.output
+        if watch:
+
+            def awaiting() -> Iterable[Any]:
+                return TaskStream(session.client, statuses=(AWAITING,), named=live).fetch(None)
+
+            following.follow(session, views.INBOX, awaiting, live=live, interval=interval)
+            return
         stream = TaskStream(
             session.client, statuses=(AWAITING,), named=not count and _names_shown(out)
         )
@@ -131,9 +161,11 @@ def inbox(common: Common, count: CountOpt = False) -> None:
         _tell_gone(stream)
         if count:
             render.line(str(len(waiting)))
+            render.summarize_count(len(waiting), views.INBOX, "awaiting approval")
             return
         if waiting or out.format is not OutputFormat.table:
-            render.show_many(waiting, views.INBOX, out)  # an empty list still prints `[]`
+            # An empty list still prints `[]`; in GitHub mode it also goes to the job summary.
+            render.show_many(waiting, views.INBOX, out, summary="awaiting approval")
         if not waiting:
             render.message("Nothing awaits your approval: the inbox is empty.")
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli.cli import listing
+from aitasker_cli.cli import following, listing
+from aitasker_cli.cli.following import INTERVAL, IntervalOpt, WatchOpt
 from aitasker_cli.cli.options import (
     AllOpt,
     Common,
@@ -37,8 +38,23 @@ def list_workspaces(
     status: WorkspaceStatusOpt = None,
     limit: LimitOpt = None,
     all_pages: AllOpt = False,
+    watch: WatchOpt = False,
+    interval: IntervalOpt = INTERVAL,
 ) -> None:
     """List your workspaces."""
+    if watch:
+        from aitasker_cli.cli.session import connect
+
+        live = following.check(common, limit)
+        with connect(common) as session:
+            following.follow(
+                session,
+                listing.WORKSPACES.view,
+                lambda: session.client.list_workspaces(status=status, limit=None),
+                live=live,
+                interval=interval,
+            )
+        return
     listing.list_items(
         common,
         listing.WORKSPACES,

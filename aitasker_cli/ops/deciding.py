@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aitasker_cli.core.errors import UsageError
+from aitasker_cli.core.errors import NotFoundError, UsageError
 from aitasker_cli.ops.targets import Target, Targets
 
 if TYPE_CHECKING:
@@ -129,6 +129,13 @@ def _choose(client: ApiClient, decision: Decision) -> list[Chosen]:
         lines = read_task_lines(decision.lines or ())
         unplaced = [line.task_id for line in lines if line.workspace_id is None]
         placed = task_refs.workspaces_of(client, unplaced) if unplaced else {}
+        missing = [task_id for task_id in unplaced if task_id not in placed]
+        if missing:  # before anything is sent: a list with an unknown task is not what was meant
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise NotFoundError(
+                f"no task has the ID {missing[0]}{more}, so nothing was sent",
+                hint="List them with 'aitasker tasks list --all'.",
+            )
         for line in lines:
             workspace = line.workspace_id or placed[line.task_id]
             found.setdefault(line.task_id, Chosen(workspace, line.task_id, line.fingerprint))

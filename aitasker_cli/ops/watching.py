@@ -30,8 +30,9 @@ class Round(NamedTuple):
     """One poll: what it found, what changed since the last one, and how the watch stands."""
 
     at: datetime
-    items: Mapping[str, Mapping[str, Any]]
-    """Every item the listing holds, by ID (the last good poll's, when this one failed)."""
+    items: Mapping[str, Any]
+    """Every item the listing holds, by ID, as the client gave it (a model, for the table's
+    typed cells); the last good poll's, when this one failed."""
     events: list[Event]
     error: AitaskerError | None
     """Why this poll failed (the listing is then stale)."""
@@ -52,20 +53,22 @@ def watch(
     from aitasker_cli.core.errors import UnavailableError
 
     known: dict[str, Mapping[str, Any]] = {}
+    shown: dict[str, Any] = {}
     stale_since: datetime | None = None
     told = False
     while True:
         at = datetime.now(timezone.utc)
         sent = client.requests_sent
         try:
-            found = {str(raw["id"]): raw for raw in map(_raw, fetch())}
+            listed = {str(_raw(item)["id"]): item for item in fetch()}
         except UnavailableError as exc:  # the world's fault: keep the last listing, poll again
             stale_since = stale_since or at
             error: AitaskerError | None = exc
             events: list[Event] = []
         else:
+            found = {item_id: _raw(item) for item_id, item in listed.items()}
             events = changes(known, found, at)
-            known, stale_since, error = found, None, None
+            known, shown, stale_since, error = found, listed, None, None
         wait = paced(interval, client.requests_sent - sent, client.rate_budget[0])
         slowed = None
         if wait > interval and not told:
@@ -75,7 +78,7 @@ def watch(
                 f"{client.requests_sent - sent} requests, and a watch uses at most half of "
                 "what the API's rate limit has left"
             )
-        yield Round(at, known, events, error, stale_since, wait, client.rate_budget, slowed)
+        yield Round(at, shown, events, error, stale_since, wait, client.rate_budget, slowed)
         http.sleep(wait)
 
 

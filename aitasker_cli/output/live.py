@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from aitasker_cli.output import sink
-from aitasker_cli.output.cells import heading, table_cell, to_json
+from aitasker_cli.output.cells import heading, raw_of, table_cell, to_json
 
 if TYPE_CHECKING:
     from aitasker_cli.domain.views import View
@@ -78,7 +78,7 @@ def live_table(color: bool) -> Iterator[Any]:
 def watch_table(
     view: View,
     fields: Sequence[str],
-    items: Mapping[str, Mapping[str, Any]],
+    items: Mapping[str, Any],
     changed: Mapping[str, Sequence[str]],
     footer: str,
 ) -> Any:
@@ -99,14 +99,14 @@ def watch_table(
     )
     for field in fields:
         table.add_column(Text(heading(field)), no_wrap=True, overflow="ellipsis")
-    rows = sorted(items.values(), key=lambda item: str(item.get("created_at") or ""))
-    short = _unique_length([str(item.get("id")) for item in rows])
+    rows = sorted(items.values(), key=lambda item: str(raw_of(item).get("created_at") or ""))
+    short = _unique_length([str(raw_of(item).get("id")) for item in rows])
     for item in rows:
-        item_id = str(item.get("id"))
+        item_id = str(raw_of(item).get("id"))
         marked = changed.get(item_id, ())
         cells = []
         for field in fields:
-            text = table_cell(_typed(item), field, now)
+            text = table_cell(item if not isinstance(item, Mapping) else _typed(item), field, now)
             if field == "id" or field.endswith("_id"):
                 text = text[:short]
             hot = field in marked or "*" in marked

@@ -415,18 +415,19 @@ def test_single_stdin_id_still_gives_a_bulk_result(
 
     result = run("agents", "pause", "--stdin", "-o", "json", stdin=uuid_n(1))
 
-    assert result.json() == [
-        {
-            "id": uuid_n(1),
-            "ok": True,
-            "outcome": "changed",
-            "action": "pause",
-            "name": agent()["display_name"],
-            "status_before": "active",
-            "status_after": "paused",
-            "agent": agent(id=uuid_n(1), status="paused"),
-        }
-    ]
+    (shown,) = result.json()
+    operation = shown.pop("operation")
+    assert shown == {
+        "id": uuid_n(1),
+        "ok": True,
+        "outcome": "changed",
+        "action": "pause",
+        "name": agent()["display_name"],
+        "status_before": "active",
+        "status_after": "paused",
+        "agent": agent(id=uuid_n(1), status="paused"),
+    }
+    assert f"Operation: {operation}" in result.stderr  # the journal's, for scripts to read
 
 
 def test_partial_failure_is_exit_9_with_every_result(
