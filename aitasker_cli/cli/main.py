@@ -28,6 +28,7 @@ COMMANDS = {
     "history": "List recent changes and decisions, or one operation's items, from the journal.",
     "undo": "Put back the agents an operation changed, if nobody has changed them since.",
     "api": "Call any API path with your token and print the response body (JSON).",
+    "mcp": "Serve MCP on stdio for AI assistants: read-only tools unless allowed more.",
     "schema": "Print the JSON Schema of what a command prints, or list the schemas.",
     "doctor": "Check the installation, config, token, keyring, API and clock; say what to fix.",
     "sandbox": "The embedded sandbox API: try every command, or test scripts, with no account.",
