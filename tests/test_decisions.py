@@ -42,7 +42,7 @@ def unique_prefix(one: dict[str, Any], others: list[dict[str, Any]]) -> str:
     for length in range(6, 36):
         prefix = one["id"][:length]
         if not any(o["id"].startswith(prefix) for o in others if o["id"] != one["id"]):
-            return prefix
+            return str(prefix)
     raise AssertionError("no unique prefix")
 
 

@@ -137,7 +137,7 @@ def test_the_top_level_offers_every_command_and_help() -> None:
     [
         ("help ", [*COMMANDS]),
         ("help ag", ["agents"]),
-        ("help agents ", ["list", "show", "pause", "resume"]),
+        ("help agents ", ["list", "show", "pause", "resume", "cancel", "wait"]),
         ("help agents pause ", []),
         ("help sandbox s", ["serve"]),
     ],

@@ -336,7 +336,7 @@ def test_history_of_one_operation_lists_its_agents(run: Any, logged_in: str) -> 
          "outcome": "changed", "reason": None}
     ]  # fmt: skip
     assert tsv.stdout.splitlines() == [
-        f"{uuid_n(2)}\tAgent 2\tactive\tpaused\tchanged",
-        f"{uuid_n(3)}\tAgent 3\tactive\t\tfailed",
+        f"{uuid_n(2)}\tAgent 2\tactive\tpaused\tchanged\t",  # no reason: nothing decided
+        f"{uuid_n(3)}\tAgent 3\tactive\t\tfailed\t",
     ]
     assert missing.exit_code == 3, missing.stderr

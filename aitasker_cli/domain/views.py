@@ -151,12 +151,13 @@ CHECKS = View(
 OPERATIONS = View(
     noun="operation",
     plural="operations",
-    columns=("id", "time", "action", "changed", "failed", "profile", "host"),
+    columns=("id", "time", "action", "changed", "failed", "profile", "host", "origin", "final"),
     keep=("id", "action", "changed", "host"),
     detail=(
         "id",
         "time",
         "action",
+        "final",
         "undoes",
         "changed",
         "failed",
@@ -170,10 +171,12 @@ OPERATIONS = View(
 """The journal's operations, as `aitasker history` lists them."""
 
 OPERATION_ITEMS = View(
-    noun="agent",
-    plural="agents",
-    columns=("id", "name", "before", "after", "outcome"),
+    noun="item",
+    plural="items",
+    columns=("id", "name", "before", "after", "outcome", "reason"),
     keep=("name", "outcome"),
-    detail=("id", "name", "before", "after", "outcome"),
+    wrap=("reason",),
+    detail=("id", "name", "before", "after", "outcome", "reason"),
 )
-"""One operation's agents, as `aitasker history OPERATION_ID` lists them."""
+"""One operation's agents or tasks (with the reason given for a decision), as `aitasker history
+OPERATION_ID` lists them."""

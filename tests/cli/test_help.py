@@ -129,7 +129,16 @@ def test_top_level_commands_in_order_of_use(run: Any) -> None:
 
     assert listed[:4] == ["agents", "tasks", "workspaces", "auth"]
     assert listed == [*COMMANDS, "help"]
-    assert list(COMMANDS)[4:] == ["history", "undo", "api", "doctor", "sandbox", "completion"]
+    assert list(COMMANDS)[4:] == [
+        "history",
+        "undo",
+        "api",
+        "mcp",
+        "schema",
+        "doctor",
+        "sandbox",
+        "completion",
+    ]
 
 
 @pytest.mark.parametrize("words", command_paths(), ids=lambda words: " ".join(words) or "-")
