@@ -6,12 +6,14 @@ import atexit
 import functools
 import os
 import pty
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -142,3 +144,42 @@ def with_stderr_on_a_terminal(
     os.close(leader)
     shown = b"".join(screen).decode(errors="replace").replace("\r\n", "\n")
     return out.decode(), shown, process.returncode
+
+
+def on_a_terminal(
+    argv: list[str], env: dict[str, str], answer: bytes, prompt: bytes
+) -> tuple[int, str, str]:
+    """Run with stdin and stderr a pseudo-terminal; type `answer` once `prompt` shows; the
+    exit code, the screen and stdout."""
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [installed_script(), *argv],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    screen = b""
+    deadline = time.monotonic() + 60
+    answered = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        if not answered and prompt in screen:
+            os.write(leader, answer)
+            answered = True
+        if child.poll() is not None and not ready:
+            break
+    os.close(leader)
+    assert child.stdout is not None
+    with child.stdout:
+        out = child.stdout.read()
+    return child.wait(timeout=30), screen.decode(errors="replace"), out.decode()

@@ -6,11 +6,6 @@ journaled, and never undone. The installed `aitasker` runs against `aitasker san
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +13,7 @@ import pytest
 
 from tests.conftest import AGENT_ID, TOKEN, agent
 from tests.loopback import serve
-from tests.processes import aitasker, clean_env, installed_script, sandbox_server
+from tests.processes import aitasker, clean_env, on_a_terminal, sandbox_server
 
 AGENTS_PATH = "/api/v1/workspaces/agents"
 
@@ -38,45 +33,6 @@ def fleet(env: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 def in_status(env: dict[str, str], status: str) -> list[dict[str, Any]]:
     return [item for item in fleet(env).values() if item["status"] == status]
-
-
-def on_a_terminal(
-    argv: list[str], env: dict[str, str], answer: bytes, prompt: bytes
-) -> tuple[int, str, str]:
-    """Run with stdin and stderr a pseudo-terminal; type `answer` once `prompt` shows; the
-    exit code, the screen and stdout."""
-    leader, follower = pty.openpty()
-    child = subprocess.Popen(
-        [installed_script(), *argv],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        env=env,
-    )
-    os.close(follower)
-    screen = b""
-    deadline = time.monotonic() + 60
-    answered = False
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        if not answered and prompt in screen:
-            os.write(leader, answer)
-            answered = True
-        if child.poll() is not None and not ready:
-            break
-    os.close(leader)
-    assert child.stdout is not None
-    with child.stdout:
-        out = child.stdout.read()
-    return child.wait(timeout=30), screen.decode(errors="replace"), out.decode()
 
 
 def test_cancel_one_agent_reports_an_array_and_is_final(env: dict[str, str]) -> None:

@@ -7,19 +7,15 @@ server after each step, so each check is on what really changed.
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.processes import aitasker, clean_env, installed_script, sandbox_server
+from tests.processes import aitasker, clean_env, installed_script, on_a_terminal, sandbox_server
 
 TOKEN = "sandbox-accepts-any-token"
 
@@ -254,35 +250,8 @@ def test_ctrl_c_mid_run_journals_what_was_done(env: dict[str, str]) -> None:
 
 def _on_a_terminal(argv: list[str], env: dict[str, str], answer: bytes) -> tuple[int, str]:
     """Run with stdin and stderr a pseudo-terminal; answer the question; exit code and screen."""
-    leader, follower = pty.openpty()
-    child = subprocess.Popen(
-        [installed_script(), *argv],
-        stdin=follower,
-        stdout=subprocess.DEVNULL,
-        stderr=follower,
-        env=env,
-    )
-    os.close(follower)
-    screen = b""
-    deadline = time.monotonic() + 60
-    answered = False
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        if not answered and b"[y/N]" in screen:
-            os.write(leader, answer)
-            answered = True
-        if child.poll() is not None and not ready:
-            break
-    os.close(leader)
-    return child.wait(timeout=30), screen.decode(errors="replace")
+    code, screen, _out = on_a_terminal(argv, env, answer, b"[y/N]")
+    return code, screen
 
 
 @pytest.mark.parametrize(("answer", "code"), [(b"n\n", 2), (b"\n", 2), (b"y\n", 0)])

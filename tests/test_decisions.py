@@ -13,8 +13,7 @@ import pytest
 
 from tests.conftest import TASK_ID, TOKEN, WORKSPACE_ID, task, workspace
 from tests.loopback import serve
-from tests.processes import aitasker, clean_env, sandbox_server
-from tests.test_cancel import on_a_terminal
+from tests.processes import aitasker, clean_env, on_a_terminal, sandbox_server
 
 TASKS_PATH = f"/api/v1/workspaces/{WORKSPACE_ID}/tasks"
 

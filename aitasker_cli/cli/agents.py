@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,13 +15,16 @@ from aitasker_cli.cli.options import (
     LimitOpt,
     api_command,
     cached_ids,
-    finite_seconds,
+    seconds_option,
     status_option,
 )
 from aitasker_cli.cli.session import connect
 from aitasker_cli.cli.waiting import AGENT_COMMANDS
 from aitasker_cli.domain.actions import ACTIONS, Action
 from aitasker_cli.domain.statuses import AgentStatus
+
+if TYPE_CHECKING:
+    from aitasker_cli.ops.changes import Selection
 
 AgentIdArg = Annotated[
     str,
@@ -54,12 +57,8 @@ WaitOpt = Annotated[
 ]
 WaitTimeoutOpt = Annotated[
     float,
-    typer.Option(
-        "--wait-timeout",
-        metavar="SECONDS",
-        min=0,
-        callback=finite_seconds,
-        help="How long --wait waits in all, polls included, before exit 8.",
+    seconds_option(
+        "--wait-timeout", "How long --wait waits in all, polls included, before exit 8."
     ),
 ]
 SelectAllOpt = Annotated[
@@ -119,15 +118,13 @@ def list_agents(
     if watch:
         from aitasker_cli.cli import following
 
-        live = following.check(common, limit)
-        with connect(common) as session:
-            following.follow(
-                session,
-                listing.AGENTS.view,
-                lambda: session.client.list_agents(status=status, limit=None),
-                live=live,
-                interval=interval,
-            )
+        following.follow_listing(
+            common,
+            limit,
+            listing.AGENTS.view,
+            lambda client: client.list_agents(status=status, limit=None),
+            interval=interval,
+        )
         return
     listing.list_items(
         common,
@@ -160,20 +157,10 @@ def _status_command(action: Action) -> Callable[..., None]:
         wait_timeout: WaitTimeoutOpt = 120,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     ) -> None:
-        from aitasker_cli.cli.changing import engine_for, show_single, stdin_lines
-        from aitasker_cli.ops.changes import Selection, change_agents
+        from aitasker_cli.ops.changes import Selection
 
         chosen = Selection(agent_ids or [], stdin, every, where or [], dry_run, yes)
-        with connect(common) as session:
-            chosen.check(action.name)
-            if stdin:
-                chosen = chosen._replace(lines=stdin_lines())
-            timeout = wait_timeout if wait else None
-            single = change_agents(
-                engine_for(session), action, chosen, wait_timeout=timeout, concurrency=concurrency
-            )
-            if single is not None:
-                show_single(session, single, action.done, action.target)
+        _change(common, action, chosen, wait_timeout if wait else None, concurrency)
 
     return _with_row(command, action)
 
@@ -201,19 +188,36 @@ def _final_command(action: Action) -> Callable[..., None]:
         yes: FinalYesOpt = False,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     ) -> None:
-        from aitasker_cli.cli.changing import engine_for, stdin_lines
-        from aitasker_cli.ops.changes import Selection, change_agents
+        from aitasker_cli.ops.changes import Selection
 
         chosen = Selection(agent_ids or [], stdin, every, where or [], dry_run, yes)
-        with connect(common) as session:
-            chosen.check(action.name)
-            if stdin:
-                chosen = chosen._replace(lines=stdin_lines())
-            change_agents(
-                engine_for(session), action, chosen, wait_timeout=None, concurrency=concurrency
-            )
+        _change(common, action, chosen, None, concurrency)
 
     return _with_row(command, action)
+
+
+def _change(
+    common: Common,
+    action: Action,
+    chosen: Selection,
+    wait_timeout: float | None,
+    concurrency: int,
+) -> None:
+    """Run a change command: check the selection, read stdin, send; one agent named on the
+    command line is shown as `agents show` shows it (pause and resume)."""
+    from aitasker_cli.cli.changing import engine_for, show_single, stdin_lines
+    from aitasker_cli.ops.changes import change_agents
+
+    with connect(common) as session:
+        chosen.check(action.name)
+        if chosen.stdin:
+            chosen = chosen._replace(lines=stdin_lines())
+        engine = engine_for(session)
+        single = change_agents(
+            engine, action, chosen, wait_timeout=wait_timeout, concurrency=concurrency
+        )
+        if single is not None:
+            show_single(session, single, action.done, action.target)
 
 
 def _with_row(command: Callable[..., None], action: Action) -> Callable[..., None]:

@@ -174,14 +174,21 @@ def read_results(path: str) -> Results:
     RESULTS_FILE bytes."""
     from aitasker_cli.ops.undoing import Results
 
+    return Results(path, read_bounded(path, RESULTS_FILE, "results"))
+
+
+def read_bounded(path: str, limit: int, what: str) -> str:
+    """A file's text (`-` is stdin), undecodable bytes replaced; exit 10 if it cannot be read,
+    exit 2 if it holds more than `limit` characters (`what` it should hold says why)."""
     try:
         if path == "-":
-            text = sys.stdin.read(RESULTS_FILE + 1) if sys.stdin is not None else ""
+            text = sys.stdin.read(limit + 1) if sys.stdin is not None else ""
         else:
             with open(path, encoding="utf-8", errors="replace") as file:
-                text = file.read(RESULTS_FILE + 1)
+                text = file.read(limit + 1)
     except OSError as exc:
         raise LocalIOError(f"cannot read {path}: {exc.strerror}") from None
-    if len(text) > RESULTS_FILE:
-        raise UsageError(f"{path} is over {RESULTS_FILE // (1024 * 1024)} MiB")
-    return Results(path, text)
+    if len(text) > limit:
+        size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+        raise UsageError(f"{path} is over {size}, too long for {what}")
+    return text

@@ -3,7 +3,6 @@ command per row of the actions table."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 
 from aitasker_cli.cli.options import Common, api_command, cached_ids
 from aitasker_cli.cli.session import connect
-from aitasker_cli.core.errors import LocalIOError, UsageError
+from aitasker_cli.core.errors import UsageError
 from aitasker_cli.domain.actions import Action, commands_of
 
 REASON_FILE = 1024 * 1024
@@ -129,19 +128,11 @@ def _reason(action: Action, text: str | None, path: str | None, stdin: bool) -> 
 
 
 def _read_reason(path: str, stdin: bool) -> str:
-    if path == "-":
-        if stdin:
-            raise UsageError("--reason-file - and --stdin both read stdin", hint="Use a file.")
-        text = sys.stdin.read(REASON_FILE + 1) if sys.stdin is not None else ""
-    else:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as file:
-                text = file.read(REASON_FILE + 1)
-        except OSError as exc:
-            raise LocalIOError(f"cannot read {path}: {exc.strerror}") from None
-    if len(text) > REASON_FILE:
-        raise UsageError(f"{path} is over {REASON_FILE // 1024} KiB: a reason is shorter")
-    return text.rstrip("\n")
+    from aitasker_cli.cli.changing import read_bounded
+
+    if path == "-" and stdin:
+        raise UsageError("--reason-file - and --stdin both read stdin", hint="Use a file.")
+    return read_bounded(path, REASON_FILE, "a reason").rstrip("\n")
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

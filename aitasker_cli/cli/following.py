@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aitasker_cli.cli.options import finite_seconds
+from aitasker_cli.cli.options import seconds_option
 from aitasker_cli.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from aitasker_cli.api.client import ApiClient
     from aitasker_cli.cli.options import Common
     from aitasker_cli.cli.session import Session
     from aitasker_cli.domain.views import View
@@ -31,12 +32,10 @@ WatchOpt = Annotated[
 ]
 IntervalOpt = Annotated[
     float,
-    typer.Option(
+    seconds_option(
         "--interval",
-        metavar="SECONDS",
-        min=1.0,
-        callback=finite_seconds,
-        help="With --watch: seconds between polls (longer when the API's rate limit needs it).",
+        "With --watch: seconds between polls (longer when the API's rate limit needs it).",
+        minimum=1.0,
     ),
 ]
 INTERVAL = 3.0
@@ -59,6 +58,22 @@ def check(common: Common, limit: int | None) -> bool:
             hint="Use -o ndjson, or leave -o out.",
         )
     return terminal and chosen != "ndjson"
+
+
+def follow_listing(
+    common: Common,
+    limit: int | None,
+    view: View,
+    fetch: Callable[[ApiClient], Iterable[Any]],
+    *,
+    interval: float,
+) -> None:
+    """`RESOURCE list --watch`: check what can be followed, connect, and follow `fetch`."""
+    from aitasker_cli.cli.session import connect
+
+    live = check(common, limit)
+    with connect(common) as session:
+        follow(session, view, lambda: fetch(session.client), live=live, interval=interval)
 
 
 def follow(

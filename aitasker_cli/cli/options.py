@@ -250,6 +250,11 @@ def status_option(statuses: type[Status], plural: str) -> Any:
     )
 
 
+def seconds_option(name: str, help: str, *, minimum: float = 0) -> Any:
+    """An option taking a finite number of seconds (`--wait-timeout`, `--interval`)."""
+    return typer.Option(name, metavar="SECONDS", min=minimum, callback=finite_seconds, help=help)
+
+
 def cached_ids(kind: str, statuses: tuple[str, ...] = ()) -> Completer:
     """A completion callback offering the cached IDs of `kind` (last seen in `statuses`)."""
     return completes(f"ids:{kind}:{','.join(statuses)}" if statuses else f"ids:{kind}")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from aitasker_cli.cli.options import Common, api_command, cached_ids, completes, finite_seconds
+from aitasker_cli.cli.options import Common, api_command, cached_ids, completes, seconds_option
 from aitasker_cli.cli.session import connect
 from aitasker_cli.domain.statuses import AgentStatus, TaskStatus, names
 
@@ -19,22 +19,14 @@ INTERVAL = 3.0
 
 WaitTimeoutOpt = Annotated[
     float,
-    typer.Option(
-        "--wait-timeout",
-        metavar="SECONDS",
-        min=0,
-        callback=finite_seconds,
-        help="How long to wait in all, polls included, before exit 8.",
-    ),
+    seconds_option("--wait-timeout", "How long to wait in all, polls included, before exit 8."),
 ]
 IntervalOpt = Annotated[
     float,
-    typer.Option(
+    seconds_option(
         "--interval",
-        metavar="SECONDS",
-        min=0.5,
-        callback=finite_seconds,
-        help="Seconds between polls (at least what the API's rate limit allows).",
+        "Seconds between polls (at least what the API's rate limit allows).",
+        minimum=0.5,
     ),
 ]
 

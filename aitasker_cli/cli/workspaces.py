@@ -43,17 +43,13 @@ def list_workspaces(
 ) -> None:
     """List your workspaces."""
     if watch:
-        from aitasker_cli.cli.session import connect
-
-        live = following.check(common, limit)
-        with connect(common) as session:
-            following.follow(
-                session,
-                listing.WORKSPACES.view,
-                lambda: session.client.list_workspaces(status=status, limit=None),
-                live=live,
-                interval=interval,
-            )
+        following.follow_listing(
+            common,
+            limit,
+            listing.WORKSPACES.view,
+            lambda client: client.list_workspaces(status=status, limit=None),
+            interval=interval,
+        )
         return
     listing.list_items(
         common,
