@@ -133,7 +133,7 @@ def test_stdin_is_checked_as_a_stream_keeping_only_a_few_problems() -> None:
 
 
 def test_an_endless_line_is_read_in_bounded_pieces() -> None:
-    stream = io.StringIO("y" * 1_000_000 + "\n" + uuid_n(2) + "\n")
+    stream = io.StringIO("y" * (bulk.LONGEST_LINE + 1_000_000) + "\n" + uuid_n(2) + "\n")
 
     pieces = list(bulk.stdin_lines(stream))
 

@@ -144,3 +144,14 @@ def test_ctrl_c_ends_a_wait_at_once() -> None:
     assert child.returncode == 130, err
     assert took < 1.0
     assert "Traceback" not in err
+
+
+def test_a_wait_looks_at_once_and_ends_if_it_is_there_already() -> None:
+    behaviour = routes({("GET", AGENT_PATH): scripted(agent, ["active"])})
+
+    done, polls = run_wait(
+        behaviour, "agents", "wait", AGENT_ID, "--for", "active", "--wait-timeout", "0"
+    )
+
+    assert (done.returncode, polls) == (0, 1), done.stderr
+    assert json.loads(done.stdout)["status"] == "active"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from aitasker_cli.core.errors import LocalIOError, UsageError
+from aitasker_cli.core.errors import LocalIOError, OutputClosed, UsageError
 from aitasker_cli.domain import views
 from aitasker_cli.ops.outcomes import count_of, summary_line
 
@@ -34,6 +34,10 @@ class TerminalReporter:
         self._output = session.output
         self._view = view
         self._results: Any = None
+        self._lost: OutputClosed | LocalIOError | None = None
+        """Why stdout took no more results: the run still goes on to the end (each item the
+        person confirmed is sent and journaled), then ends with it (0 for a reader that left,
+        10 for a full disk)."""
 
     def confirm(self, request: Confirmation) -> bool:
         """A [y/N] question when stdin and stderr are terminals; elsewhere only --yes goes on,
@@ -60,7 +64,15 @@ class TerminalReporter:
         return render.progress(len(ids), label, self._output)
 
     def result(self, result: ItemResult) -> None:
-        self._results.add(result)
+        if self._lost is not None:
+            return
+        try:
+            self._results.add(result)
+        except (OutputClosed, LocalIOError) as exc:
+            from aitasker_cli.output import streams
+
+            self._lost = exc
+            streams.discard_stdout()
 
     def finished(self, report: RunReport) -> None:
         """Write what the format held back, then the operation and the summary lines."""
@@ -68,12 +80,14 @@ class TerminalReporter:
 
         try:
             # After the progress bar is gone: a table written under it would be drawn over.
-            if self._results is not None:
+            if self._results is not None and self._lost is None:
                 self._results.finish()
         finally:
             say_operation(report)
         if report.complete:
             render.message(summary_line(report))
+            if self._lost is not None:
+                raise self._lost
 
 
 def _confirm_final(request: Confirmation) -> bool:

@@ -119,7 +119,8 @@ def _reason(action: Action, text: str | None, path: str | None, stdin: bool) -> 
         raise UsageError("--reason and --reason-file do not mix", hint="Give one of them.")
     if path is not None:
         text = _read_reason(path, stdin)
-    if action.name == "reject" and not (text or "").strip():
+    visible = any(char.isprintable() and not char.isspace() for char in text or "")
+    if action.name == "reject" and not visible:  # blank, or only controls and zero-widths
         raise UsageError(
             "a rejection needs a reason: the agent reads it as feedback",
             hint='Pass --reason "…" or --reason-file FILE.',

@@ -99,7 +99,7 @@ def list_tasks(
     """List tasks across your workspaces (or the named ones, or the named agents')."""
     from aitasker_cli.domain import statuses
     from aitasker_cli.local import cache
-    from aitasker_cli.ops.task_listing import TaskStream
+    from aitasker_cli.ops.task_listing import TaskStream, oldest_first
     from aitasker_cli.output import render
 
     for value in status or ():
@@ -124,7 +124,11 @@ def list_tasks(
                              interval=interval)  # fmt: skip
             return
         stream = stream_of()
-        found = Listing(stream.fetch, wanted)
+        fetch: Callable[[int | None], Iterable[Any]] = stream.fetch
+        if session.output.format in SORTED_FORMATS and wanted is not None:
+            # The N oldest, as the sorted formats promise: which N came first is chance.
+            fetch = lambda n: oldest_first(stream.fetch(None))[:n]  # noqa: E731
+        found = Listing(fetch, wanted)
         _write(cache.remembering("tasks", found), views.TASKS_ACROSS, session.output)
         _tell_gone(stream)
         found.tell_if_cut("task")

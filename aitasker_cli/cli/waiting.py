@@ -3,14 +3,14 @@ somewhere, within a deadline (exit 8 past it, 11 if it never can)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
 
 from aitasker_cli.cli.options import Common, api_command, cached_ids, completes, seconds_option
 from aitasker_cli.cli.session import connect
-from aitasker_cli.domain.statuses import AgentStatus, TaskStatus, names
+from aitasker_cli.domain.statuses import AgentStatus, Status, TaskStatus, names
 
 TIMEOUT = 600.0
 """How long a wait waits by default, polls included."""
@@ -60,6 +60,7 @@ def wait_agent(
     from aitasker_cli.ops.waiting import Awaited, wait_for_agent
     from aitasker_cli.output import render
 
+    _warn_unknown(wanted, AgentStatus, "agent")
     awaited = Awaited(wanted, timeout=wait_timeout, interval=interval, exit_status=False)
     with connect(common) as session:
         agent = wait_for_agent(session.client, agent_id, awaited)
@@ -101,6 +102,7 @@ def wait_task(
     from aitasker_cli.ops.waiting import TASK_FINAL, Awaited, wait_for_task
     from aitasker_cli.output import render
 
+    _warn_unknown(wanted or (), TaskStatus, "task")
     statuses = wanted or list(TASK_FINAL)
     awaited = Awaited(statuses, timeout=wait_timeout, interval=interval, exit_status=exit_status)
     with connect(common) as session:
@@ -108,6 +110,17 @@ def wait_task(
         render.show(found, views.TASKS, session.output)
         if unsuccessful:
             raise WaitEnded(unsuccessful, hint="It will not finish otherwise: see its output_data.")
+
+
+def _warn_unknown(wanted: Sequence[str], statuses: type[Status], noun: str) -> None:
+    """A warning for each --for status this CLI does not know (it may still come: the API
+    documents no list of statuses)."""
+    from aitasker_cli.domain.statuses import unknown
+    from aitasker_cli.output import render
+
+    for value in wanted:
+        if warning := unknown(value, statuses, noun):
+            render.warning(warning.replace("sent to the API as given", "waited for as given"))
 
 
 AGENT_COMMANDS: dict[str, Callable[..., None]] = {"wait": wait_agent}

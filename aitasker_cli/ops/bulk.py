@@ -19,8 +19,10 @@ from aitasker_cli.core.errors import AitaskerError, ExitCode, Terminated, UsageE
 from aitasker_cli.domain.routes import parse_id
 
 SHOWN_PROBLEMS = 5
-LONGEST_LINE = 4096
-"""No input line that holds an ID (or an -o ndjson object) is longer; a longer one is bad."""
+LONGEST_LINE = 16 * 1024 * 1024
+"""No input line that holds an ID or an -o ndjson object is longer (an object the CLI printed
+came in one response body, whose cap is this size, api.responses.MAX_BODY_BYTES); a longer
+line is bad. Lines are read one at a time, so this is also the most one line holds in memory."""
 LARGEST_ARRAY = 64 * 1024 * 1024
 """A JSON array on stdin (what `-o json` writes) is read whole, but never more than this."""
 KEPT_MESSAGE = 2000

@@ -121,7 +121,7 @@ def _choose(client: ApiClient, decision: Decision) -> list[Chosen]:
                 )
     for ref in task_refs.resolve_tasks(client, decision.typed, awaiting_only=True):
         found.setdefault(
-            ref.task_id, Chosen(ref.workspace_id, ref.task_id, decision.if_match, ref.task)
+            ref.task_id, Chosen(ref.workspace_id, ref.task_id, _lower(decision.if_match), ref.task)
         )
     if decision.stdin:
         from aitasker_cli.ops.task_input import read_task_lines
@@ -253,3 +253,8 @@ class ReadAgain(Targets):
             known = self._found.get(task_id)
         one = self._chosen[task_id]
         return known or Target(task_id, self._action, within=one.workspace_id)
+
+
+def _lower(fingerprint: str | None) -> str | None:
+    """A fingerprint as computed (lower-case hex), whatever case it was typed in."""
+    return None if fingerprint is None else fingerprint.lower()

@@ -27,6 +27,8 @@ ACTION_LINES = 3
 """How many lines of a task's proposed actions (as indented JSON) the question shows."""
 SHORT = 8
 """Characters of a short ID."""
+WIDEST = 160
+"""The most characters of one line of the question: a title or an action may be huge."""
 
 
 def confirm_final(
@@ -62,6 +64,7 @@ def final_confirmation(
             lines.append(f"  {name} ({target.id[:SHORT]}), {target.before or 'status unknown'}")
     if len(targets) > SHOWN:
         lines.append(f"  and {len(targets) - SHOWN} more")
+    lines = [_clip(line) for line in lines]
     names = [target.name or target.id[:SHORT] for target in targets[:SHOWN]]
     return Confirmation(
         action.name,
@@ -98,6 +101,10 @@ def _task_lines(target: Target, agent_names: Mapping[str, str]) -> list[str]:
     if len(text) > ACTION_LINES:
         shown.append(f"    … ({len(text) - ACTION_LINES} more lines: aitasker tasks show)")
     return [head, *shown]
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= WIDEST else line[: WIDEST - 1] + "…"
 
 
 def question(request: Confirmation) -> str:

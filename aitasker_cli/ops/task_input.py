@@ -36,7 +36,8 @@ class TaskLine(NamedTuple):
 
 
 def is_fingerprint(text: str) -> bool:
-    return _FINGERPRINT.fullmatch(text) is not None
+    """Whether `text` is a fingerprint: 12 hex characters (either case; compared lower-case)."""
+    return _FINGERPRINT.fullmatch(text.lower()) is not None
 
 
 def read_task_lines(lines: Iterable[str] | JsonArray) -> list[TaskLine]:
@@ -56,7 +57,13 @@ def read_task_lines(lines: Iterable[str] | JsonArray) -> list[TaskLine]:
             if len(problems) < SHOWN_PROBLEMS:
                 problems.append(f"{where}: {exc.message}")
             return
-        found.setdefault(line.task_id, line)
+        known = found.setdefault(line.task_id, line)
+        if known.workspace_id and line.workspace_id and known.workspace_id != line.workspace_id:
+            raise UsageError(
+                f"{where}: task {line.task_id} is given in two workspaces, "
+                f"{known.workspace_id} and {line.workspace_id}, so nothing was sent",
+                hint=HINT,
+            )
 
     if isinstance(lines, JsonArray):
         for number, item in enumerate(lines.items, 1):
@@ -71,7 +78,11 @@ def read_task_lines(lines: Iterable[str] | JsonArray) -> list[TaskLine]:
             elif text.startswith("{"):
                 take(f"line {number}", _json_object(text))
             elif "," in text and "\t" not in text:
-                fields = next(csv.reader([text]))
+                try:
+                    fields = next(csv.reader([text]))
+                except csv.Error as exc:  # a stray CR, say: not a line `tasks list` wrote
+                    take(f"line {number}", f"(not CSV: {exc})")
+                    continue
                 if fields and fields[0].strip().lower() == "id":
                     header = [field.strip() for field in fields]
                     continue
@@ -110,7 +121,7 @@ def _task_of(entry: Any) -> TaskLine:
     if isinstance(entry, list):
         # TSV, as `tasks list -o tsv` writes it: the ID first, the fingerprint last.
         last = entry[-1].strip() if len(entry) > 1 else ""
-        return TaskLine(_id(entry[0].strip()), None, last if is_fingerprint(last) else None)
+        return TaskLine(_id(entry[0].strip()), None, last.lower() if is_fingerprint(last) else None)
     text = str(entry)
     if "/" in text:
         workspace, _slash, task = text.rpartition("/")
@@ -135,7 +146,7 @@ def _from_object(entry: dict[str, Any]) -> TaskLine:
     return TaskLine(
         _id(task_id),
         parse_id(workspace, "workspace") if workspace else None,
-        fingerprint or None,
+        fingerprint.lower() if fingerprint else None,
     )
 
 

@@ -166,6 +166,7 @@ def _one(
     if len(matches) == 1:
         return _ref(matches[0])
     which = "task awaiting approval" if awaiting_only else "task"
+    plural = "tasks awaiting approval" if awaiting_only else "tasks"
     where = f" in workspace {workspace_id[:SHORT]}" if workspace_id else ""
     if not matches:
         raise NotFoundError(
@@ -173,12 +174,13 @@ def _one(
             hint="List them with "
             + ("'aitasker tasks inbox'." if awaiting_only else "'aitasker tasks list --all'."),
         )
+    matches = sorted(matches, key=lambda task: str(task.id))  # the same order every time
     listed = "; ".join(
         f"{str(task.id)[:SHORT]} {_shown(task.title or '')}" for task in matches[:SHOWN_MATCHES]
     )
     more = f" and {len(matches) - SHOWN_MATCHES} more" if len(matches) > SHOWN_MATCHES else ""
     raise UsageError(
-        f"{_shown(item.text)} matches {len(matches)} {which}s{where}: {listed}{more}",
+        f"{_shown(item.text)} matches {len(matches)} {plural}{where}: {listed}{more}",
         hint="Give more of the ID, or the full ID.",
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from aitasker_cli.core.errors import NotFoundError, UsageError
+from aitasker_cli.domain.actions import reversible
 from aitasker_cli.ops.targets import Target, Targets, current
 
 if TYPE_CHECKING:
@@ -110,7 +111,6 @@ def undo(
 def _operation(settings: Settings, wanted: str | None) -> Operation:
     """The journal's operation to undo: `wanted`, or the newest made with this profile on this
     API; exit 2 if it was made elsewhere, naming the flags that select its API."""
-    from aitasker_cli.domain.actions import reversible
     from aitasker_cli.local import journal_reading
 
     if wanted:
@@ -250,6 +250,18 @@ def _restorable_in(results: Results) -> list[Restorable]:
             raise UsageError(
                 f"{path}: item {number} is not a per-item result with an agent ID",
                 hint="Give it what 'agents pause' or 'resume' printed with -o ndjson.",
+            )
+        action = record.get("action")
+        if isinstance(action, str) and action != "undo" and not reversible(action):
+            raise UsageError(
+                f"{path}: item {number} is a {action}, which cannot be undone: approvals, "
+                "rejections and cancellations are final",
+                hint="Give it what 'agents pause', 'resume' or 'undo' printed.",
+            )
+        if "task" in record or "workspace_id" in record:
+            raise UsageError(
+                f"{path}: item {number} is a task's result; undo puts back agents only",
+                hint="Give it what 'agents pause', 'resume' or 'undo' printed.",
             )
         before, after = record.get("status_before"), record.get("status_after")
         if (

@@ -9,6 +9,7 @@ answer that cannot change by waiting (401, 403, 404) does.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,7 @@ def wait_until(
     deadline = http.clock() + timeout
     poll = Poll(interval)
     item, failing = first, None
+    read_yet = first is not None
     while item is None or str(item.status) not in wanted:
         if item is not None and str(item.status) in final:
             raise WaitEnded(
@@ -71,10 +73,15 @@ def wait_until(
                 hint=f"Nothing more happens to it; see '{look}'.",
             )
         left = deadline - http.clock()
-        if left > 0:
-            http.sleep(min(poll.next(client.polling_floor), left))
+        if left > 0 or not read_yet:
+            if read_yet:  # the first look is at once: it may be there already
+                http.sleep(min(poll.next(client.polling_floor), left))
+            read_yet = True
+            # The first look is made even with no time left (--wait-timeout 0: is it there
+            # now?), bounded then by --timeout alone.
+            bound = client.within(deadline) if left > 0 else contextlib.nullcontext()
             try:
-                with client.within(deadline):
+                with bound:
                     item, failing = read(), None
                 continue
             except http.OutOfTime:
@@ -82,10 +89,10 @@ def wait_until(
             except UnavailableError as exc:  # the world's fault: poll again until the deadline
                 failing = exc
                 continue
-        now = "" if item is None else f" still {item.status}"
+        now = "could not be read" if item is None else f"is still {item.status}"
         why = f" (the last poll failed: {failing.message})" if failing is not None else ""
         raise WaitTimeout(
-            f"{noun} is{now} after {timeout:g} s{why}",
+            f"{noun} {now} after {timeout:g} s{why}",
             hint=f"Raise --wait-timeout, or check it with '{look}'.",
         )
     return item
