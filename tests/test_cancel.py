@@ -78,6 +78,7 @@ def test_cancelling_a_cancelled_agent_is_unchanged_and_succeeds(env: dict[str, s
     assert again.returncode == 0, again.stderr  # nothing to send: nothing to confirm
     (result,) = json.loads(again.stdout)
     assert result["outcome"] == "unchanged"
+    assert result["agent"]["status"] == "cancelled"  # shown as it is, since nothing was sent
 
 
 def test_without_a_terminal_cancel_needs_yes_and_sends_nothing(env: dict[str, str]) -> None:

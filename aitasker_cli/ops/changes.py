@@ -104,10 +104,11 @@ def change_agents(
     wait_timeout: float | None,
     concurrency: int,
 ) -> Single | None:
-    """`agents pause` and `agents resume`: one agent, a list, or a filtered selection.
+    """`agents pause`, `resume` and `cancel`: one agent, a list, or a filtered selection.
 
-    A single agent named on the command line comes back as a Single; anything else is
-    reported item by item to the engine's reporter.
+    A single agent named on the command line comes back as a Single (not for a final action,
+    which always reports item by item); anything else is reported item by item to the engine's
+    reporter.
     """
     selection.check(action.name)
     client = engine.client
@@ -147,7 +148,15 @@ def change_agents(
             found = current(client, ids, lambda _id: action, concurrency, dry_run=True)
             if not selection.dry_run:
                 confirm_final(engine.reporter, found, action, selection.yes)
-            targets = Targets([known._replace(agent=None) for known in found])
+            # Each agent is kept only where it is shown as it is (a dry run, nothing to send).
+            targets = Targets(
+                [
+                    known
+                    if selection.dry_run or settled(known, False) is not None
+                    else known._replace(agent=None)
+                    for known in found
+                ]
+            )
         else:
             targets = LookedUp(client, ids, action, dry_run=selection.dry_run)
     apply(
