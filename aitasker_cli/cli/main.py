@@ -22,14 +22,14 @@ from aitasker_cli.output import github, hints, streams
 
 COMMANDS = {
     "agents": "List, inspect, pause, resume and cancel your hired agents.",
-    "tasks": "List the tasks agents propose across workspaces; approve or reject them.",
+    "tasks": "List tasks across workspaces; approve or reject them.",
     "workspaces": "List and inspect workspaces and their tasks.",
     "auth": "Log in, log out and inspect the stored API token.",
-    "history": "List recent changes and decisions, or one operation's items, from the journal.",
+    "history": "List recent changes and decisions from the local journal.",
     "undo": "Put back the agents an operation changed, if nobody has changed them since.",
     "api": "Call any API path with your token and print the response body (JSON).",
-    "mcp": "Serve MCP on stdio for AI assistants: read-only tools unless allowed more.",
-    "schema": "Print the JSON Schema of what a command prints, or list the schemas.",
+    "mcp": "Serve MCP for AI assistants; read-only unless allowed more.",
+    "schema": "Print the JSON Schema of what a command prints, or list them.",
     "doctor": "Check the installation, config, token, keyring, API and clock; say what to fix.",
     "sandbox": "The embedded sandbox API: try every command, or test scripts, with no account.",
     "completion": "Print the shell completion script for bash, zsh, fish or PowerShell.",
