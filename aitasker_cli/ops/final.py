@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 SHOWN = 10
 """How many items the question lists before "and N more"."""
-ACTION_LINES = 3
-"""How many lines of a task's proposed actions (as indented JSON) the question shows."""
+ACTION_LINES = 8
+"""How many lines of a task's proposed actions (as indented JSON) the question shows; longer
+ones show one line fewer and say how many more there are."""
 SHORT = 8
 """Characters of a short ID."""
 WIDEST = 160
@@ -92,15 +93,17 @@ def _task_lines(target: Target, agent_names: Mapping[str, str]) -> list[str]:
     agent = agent_names.get(agent_id) or (agent_id[:SHORT] if agent_id else "unknown")
     title = target.name or "(no title)"
     level = task.get("approval_level")
-    head = f"  {title} ({target.id[:SHORT]}), agent {agent}" + (f", {level}" if level else "")
+    by = f"    agent {agent}" + (f", approval {level}" if level else "") + ", proposes:"
+    head = [f"  {title} ({target.id[:SHORT]})", by]
     proposed = task.get("proposed_actions")
     if proposed is None:
-        return [head, "    (no proposed actions)"]
+        return [head[0], f"    agent {agent}, no proposed actions"]
     text = json.dumps(proposed, indent=2, ensure_ascii=False, default=str).splitlines()
-    shown = [f"    {line}" for line in text[:ACTION_LINES]]
-    if len(text) > ACTION_LINES:
-        shown.append(f"    … ({len(text) - ACTION_LINES} more lines: aitasker tasks show)")
-    return [head, *shown]
+    if len(text) <= ACTION_LINES:
+        return [*head, *(f"    {line}" for line in text)]
+    shown = [f"    {line}" for line in text[: ACTION_LINES - 1]]
+    shown.append(f"    … ({len(text) - ACTION_LINES + 1} more lines: aitasker tasks show)")
+    return [*head, *shown]
 
 
 def _clip(line: str) -> str:
