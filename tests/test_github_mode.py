@@ -358,3 +358,18 @@ def test_a_nearly_full_job_summary_gets_what_fits_and_a_full_one_nothing(
     assert "Warning: the job summary is over 512 KiB; this run's summary is left out" in (
         full.stderr
     )
+
+
+def test_a_usage_error_quoting_what_was_typed_is_no_workflow_command() -> None:
+    import subprocess
+
+    from tests.processes import clean_env, installed_script
+
+    env = clean_env(GITHUB_ACTIONS="true")
+    typed = "a ##[set-output name=x;]y"
+    for argv in ([typed], ["agents", "list", "-o", typed], ["agents", "list", "--" + typed]):
+        done = subprocess.run(
+            [installed_script(), *argv], env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 2
+        assert "##[" not in done.stderr and "\\x23\\x23\\x5b" in done.stderr

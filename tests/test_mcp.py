@@ -264,3 +264,63 @@ def test_arguments_that_do_not_fit_are_a_tool_error(tmp_path: Path) -> None:
     assert "'agnt' was unexpected" in errors[1]["message"]
     assert history(env, "--sandbox") == []
     assert "serving 9 tools on stdio (changes allowed)" in log
+
+
+def test_a_task_named_twice_keeps_its_fingerprint_and_reasons_must_be_visible(
+    tmp_path: Path,
+) -> None:
+    with serving("embedded", tmp_path, "--allow-final") as (server, _flags, _env):
+        inbox = server.data("list_tasks", {"status": "awaiting_approval"})["tasks"]
+        first, second = inbox[0], inbox[1]
+        twice = server.data(
+            "approve_tasks",
+            {"tasks": [first["id"], first["id"][:8]], "if_match": {first["id"][:8]: "0" * 12}},
+        )
+        clashing = server.error(
+            "approve_tasks",
+            {
+                "tasks": [first["id"], first["id"][:8]],
+                "if_match": {first["id"]: "1" * 12, first["id"][:8]: "2" * 12},
+            },
+        )
+        upper = server.data(
+            "approve_tasks",
+            {
+                "tasks": [second["id"]],
+                "if_match": {second["id"]: second["fingerprint"].upper()},
+                "dry_run": True,
+            },
+        )
+        invisible = server.error("reject_tasks", {"tasks": [second["id"]], "reason": "\u200b"})
+
+    (result,) = twice["results"]
+    assert (result["outcome"], result["reason"]) == ("skipped", "changed since shown")
+    assert clashing["exit_code"] == 2 and "two fingerprints" in clashing["message"]
+    assert upper["results"][0]["outcome"] == "would_change"
+    assert invisible["exit_code"] == 2 and "reason" in invisible["message"]
+
+
+def test_change_calls_made_at_once_are_sent_one_after_another(tmp_path: Path) -> None:
+    import anyio
+
+    with serving("embedded", tmp_path, "--allow-final") as (server, _flags, env):
+        agent = ACTIVE[3]["id"]
+
+        async def both() -> list[Any]:
+            found: list[Any] = []
+
+            async def one() -> None:
+                found.append(await server._session.call_tool("cancel_agents", {"agents": [agent]}))
+
+            async with anyio.create_task_group() as group:
+                for _ in range(3):
+                    group.start_soon(one)
+            return found
+
+        answers = server._portal.call(both)
+
+    outcomes = sorted(
+        json.loads(answer.content[0].text)["results"][0]["outcome"] for answer in answers
+    )
+    assert outcomes == ["changed", "unchanged", "unchanged"]  # one cancel sent, not three
+    assert [op["action"] for op in history(env, "--sandbox")] == ["cancel"]

@@ -212,3 +212,27 @@ def test_a_client_that_closes_stdout_ends_it_quietly_with_0() -> None:
     assert process.stderr is not None
     with process.stdin, process.stderr:
         assert "Error" not in process.stderr.read().decode()
+
+
+def test_sigterm_ends_the_server_soon_even_when_a_call_hangs() -> None:
+    sdk()
+    with serve() as api:
+        fleet(api)
+        api.delay = 20  # longer than GRACE: the call would go on (with retries) for a minute
+        env = loopback_env(api)
+        process = raw_server("--allow-changes", env=env)
+        exchange(process, [line(INITIALIZE), line(INITIALIZED)], 1)
+        assert process.stdin is not None
+        process.stdin.write(call_line(2, "pause_agents", {"agents": [AGENT_ID]}))
+        process.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not api.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+        took = time.monotonic() - sent
+
+    assert process.returncode == 143, err
+    assert took < 15  # GRACE (5 s) for the call in flight, then the server ends anyway
+    assert "in flight" in err.decode()

@@ -155,3 +155,34 @@ def test_a_wait_looks_at_once_and_ends_if_it_is_there_already() -> None:
 
     assert (done.returncode, polls) == (0, 1), done.stderr
     assert json.loads(done.stdout)["status"] == "active"
+
+
+def test_a_rate_limit_that_leaves_nothing_never_stretches_a_wait_past_its_deadline() -> None:
+    spent = [("X-RateLimit-Limit", "2"), ("X-RateLimit-Remaining", "0")]  # one request in 30 s
+    behaviour = routes({("GET", TASK_PATH): scripted(task, ["running"], spent)})
+    started = time.monotonic()
+
+    done, polls = run_wait(behaviour, "tasks", "wait", FULL, "--wait-timeout", "3")
+
+    assert done.returncode == 8, done.stderr
+    assert time.monotonic() - started < 10  # the pacing wait stops at the deadline
+    assert polls == 1
+    assert "is still running after 3 s" in done.stderr
+
+
+def test_a_retry_after_past_the_deadline_says_so_at_once() -> None:
+    def busy(exchange: Exchange) -> None:
+        exchange.answer(429, {"detail": "slow down"}, [("Retry-After", "3600")])
+
+    behaviour = routes({("GET", TASK_PATH): busy})
+    started = time.monotonic()
+
+    with serve(behaviour) as server:
+        env = clean_env(AITASKER_API_URL=server.url, AITASKER_TOKEN=TOKEN)
+        done = aitasker("tasks", "wait", FULL, "--wait-timeout", "8", env=env)
+
+    assert done.returncode == 8, done.stderr
+    assert time.monotonic() - started < 8
+    assert "could not be read and the API asks to wait past the 8 s of --wait-timeout" in (
+        done.stderr
+    )

@@ -194,3 +194,23 @@ def test_the_inbox_watch_sees_a_task_decided_elsewhere_leave() -> None:
         ("removed", first["id"])
     ]
     assert seen[-1]["item"]["status"] == "awaiting_approval"  # as it was last listed
+
+
+@pytest.mark.parametrize(("remaining", "per_poll", "wanted"), [(3, 6, 240.0), (0, 6, 60.0),
+                                                              (None, 101, 40.4)])  # fmt: skip
+def test_the_pace_keeps_to_half_of_what_is_left(
+    remaining: int | None, per_poll: int, wanted: float
+) -> None:
+    from aitasker_cli.ops.watching import paced
+
+    assert paced(1.0, per_poll, remaining) == pytest.approx(wanted)
+
+
+def test_fields_shape_the_events() -> None:
+    with serve(scripted(SCRIPT)) as server:
+        events, err, code = watch_until(server, 4, "--fields", "status", "-o", "ndjson")
+
+    assert code == 130, err
+    assert events[0]["item"] == {"status": "active", "id": A}
+    assert [e["event"] for e in events[:3]] == ["added", "added", "changed"]
+    assert events[2]["after"] == {"status": "paused"}

@@ -267,7 +267,7 @@ class ApiClient(TaskCalls):
             extensions={"timeout": self._timeouts},
         )
         for attempt in range(self._settings.retries + 1):
-            self._throttle.wait()
+            self._throttle.wait(getattr(self._outer, "deadline", None))
             started = clock()
             try:
                 reply = self._attempt(request, retrying=attempt < self._settings.retries)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from aitasker_cli.api.deadlines import OutOfTime
 from aitasker_cli.api.httpx_adapter import httpx
 
 
@@ -30,11 +31,15 @@ class Throttle:
         self.sent = 0
         """Requests started by every thread of the client, retries included."""
 
-    def wait(self) -> None:
+    def wait(self, deadline: float | None = None) -> None:
+        """Wait for this request's turn; OutOfTime (and no turn taken) if it would come after
+        `deadline`, an outer deadline such as `--wait-timeout`'s."""
         with self._lock:
-            self.sent += 1
             now = self._clock()
             start = max(now, self._next_start)
+            if deadline is not None and start > deadline:
+                raise OutOfTime
+            self.sent += 1
             self._next_start = start + self._spacing
         if start > now:
             self._sleep(start - now)

@@ -119,8 +119,9 @@ def _reason(action: Action, text: str | None, path: str | None, stdin: bool) -> 
         raise UsageError("--reason and --reason-file do not mix", hint="Give one of them.")
     if path is not None:
         text = _read_reason(path, stdin)
-    visible = any(char.isprintable() and not char.isspace() for char in text or "")
-    if action.name == "reject" and not visible:  # blank, or only controls and zero-widths
+    from aitasker_cli.core.patterns import visible
+
+    if action.name == "reject" and not visible(text or ""):  # only blanks, controls, zero-widths
         raise UsageError(
             "a rejection needs a reason: the agent reads it as feedback",
             hint='Pass --reason "…" or --reason-file FILE.',

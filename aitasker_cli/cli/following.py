@@ -6,6 +6,7 @@ refuses what cannot be followed (another format, `--limit`).
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -87,6 +88,15 @@ def follow(
     """Poll `fetch` until Ctrl-C (exit 130), writing each round."""
     from aitasker_cli.ops.watching import watch
 
+    fields = session.output.fields
+    if fields and not live:
+        # --fields shapes the events' items, and only those fields are compared.
+        from aitasker_cli.output.cells import nested, raw_of
+
+        whole = fetch
+        fetch = lambda: (  # noqa: E731
+            {**nested(raw_of(item), fields), "id": raw_of(item).get("id")} for item in whole()
+        )
     rounds = watch(session.client, fetch, interval=interval)
     if live:
         _live(session, view, rounds)
@@ -124,7 +134,9 @@ def _live(session: Session, view: View, rounds: Iterable[Round]) -> None:
                 elif line["event"] == "added" and not first:  # at first, everything is new
                     marked[line["id"]] = ["*"]
             first = first and one.error is not None
-            update(live.watch_table(view, fields, one.items, marked, _footer(view, one, slowed)))
+            footer = _footer(view, one, slowed)
+            height = shutil.get_terminal_size().lines
+            update(live.watch_table(view, fields, one.items, marked, footer, height))
 
 
 def _footer(view: View, one: Round, slowed: str) -> str:

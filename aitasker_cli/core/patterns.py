@@ -22,3 +22,9 @@ def encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def visible(text: str) -> bool:
+    """Whether `text` holds something to read: not only whitespace, controls or zero-width
+    characters (a rejection's reason must)."""
+    return any(char.isprintable() and not char.isspace() for char in text)

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from aitasker_cli.core.errors import PartialFailure, UsageError
+from aitasker_cli.core.patterns import visible
 from aitasker_cli.mcp.context import ORIGIN, Context
 from aitasker_cli.mcp.results import jsonable
 
@@ -80,36 +81,58 @@ def _no_step() -> None:
     """No progress bar: the assistant gets the results when the run is over."""
 
 
+_CHANGING = threading.Lock()
+
+
+def _one_at_a_time(tool: Callable[[Context, Mapping[str, Any]], dict[str, Any]]) -> Any:
+    """Change tools run one after another, never side by side: an assistant may call two at
+    once on the same agent or task, and the second must read what the first did (and report
+    it unchanged or skipped) instead of sending a final action twice."""
+
+    def run(context: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+        with _CHANGING:
+            return tool(context, args)
+
+    run.__name__, run.__doc__ = tool.__name__, tool.__doc__
+    return run
+
+
+@_one_at_a_time
 def pause_agents(context: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     from aitasker_cli.domain.actions import PAUSE
 
     return _change_agents(context, PAUSE, args)
 
 
+@_one_at_a_time
 def resume_agents(context: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     from aitasker_cli.domain.actions import RESUME
 
     return _change_agents(context, RESUME, args)
 
 
+@_one_at_a_time
 def cancel_agents(context: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     from aitasker_cli.domain.actions import CANCEL
 
     return _change_agents(context, CANCEL, args)
 
 
+@_one_at_a_time
 def approve_tasks(context: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     from aitasker_cli.domain.actions import APPROVE
 
     return _decide(context, APPROVE, args)
 
 
+@_one_at_a_time
 def reject_tasks(context: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     from aitasker_cli.domain.actions import REJECT
 
     return _decide(context, REJECT, args)
 
 
+@_one_at_a_time
 def undo(context: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Put back what a pause, resume or undo changed (never a final operation: exit 2)."""
     from aitasker_cli.ops.undoing import undo as undo_operation
@@ -159,7 +182,7 @@ def _decide(context: Context, action: Action, args: Mapping[str, Any]) -> dict[s
             hint="Key each fingerprint by the task exactly as it is written in `tasks`.",
         )
     reason = args.get("reason")
-    if action.name == "reject" and not (reason or "").strip():
+    if action.name == "reject" and not visible(str(reason or "")):
         raise UsageError(
             "a rejection needs a reason: the agent reads it as feedback",
             hint="Give `reason`.",
@@ -169,7 +192,7 @@ def _decide(context: Context, action: Action, args: Mapping[str, Any]) -> dict[s
     refs = resolve_tasks(context.client, typed, awaiting_only=True)
     chosen = [
         {"id": ref.task_id, "workspace_id": ref.workspace_id}
-        | ({"fingerprint": if_match[text]} if text in if_match else {})
+        | ({"fingerprint": if_match[text].lower()} if text in if_match else {})
         for text, ref in zip(typed, refs, strict=True)
     ]
     decision = Decision(stdin=True, lines=JsonArray(chosen), dry_run=dry_run, reason=reason)

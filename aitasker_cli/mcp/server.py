@@ -38,6 +38,8 @@ from aitasker_cli.mcp.wire import StdinLines, Wire
 
 NAME = "aitasker"
 THREADS = 8
+GRACE = 5.0
+"""Seconds a call in flight may go on after SIGTERM or Ctrl-C before the server ends anyway."""
 """Tool calls run at once; more wait for a thread (each bulk run has its own few, too)."""
 INSTRUCTIONS = (
     "Manage the AI agents hired on AITasker: list and inspect agents, workspaces and the "
@@ -71,6 +73,20 @@ def _client_left(exc: BaseException) -> bool:
     if isinstance(inner, tuple | list):
         return bool(inner) and all(_client_left(each) for each in inner)
     return isinstance(exc, BrokenPipeError | ConnectionResetError)
+
+
+def _end_within(seconds: float, exit_code: int) -> None:
+    """End the process with `exit_code` in `seconds` unless it has ended by then."""
+    import os
+    import threading
+
+    def end() -> None:
+        log(f"calls still in flight after {seconds:g} s; ending (they are in the journal)")
+        os._exit(exit_code)
+
+    timer = threading.Timer(seconds, end)
+    timer.daemon = True
+    timer.start()
 
 
 def log(text: str) -> None:
@@ -131,13 +147,15 @@ class _Serving:
         )
 
     async def _stop_on_signals(self, own: anyio.CancelScope, group: anyio.CancelScope) -> None:
-        """SIGTERM (143) or Ctrl-C (130): stop serving. A call in flight runs to its end first
-        (its thread cannot be cancelled), so each change it made is journaled."""
+        """SIGTERM (143) or Ctrl-C (130): stop serving. A call in flight gets GRACE seconds to
+        end (its thread cannot be cancelled); past them the process ends anyway: the journal is
+        written ahead, so a change cut off there is in it, for `undo` to check."""
         with own, anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as received:
             async for number in received:
                 terminated = number == signal.SIGTERM
                 self.exit_code = int(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)
                 group.cancel()
+                _end_within(GRACE, self.exit_code)
                 return
 
     async def _list_tools(

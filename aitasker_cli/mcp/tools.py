@@ -110,7 +110,7 @@ DRY_RUN = {
 }
 IF_MATCH = {
     "type": "object",
-    "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
+    "additionalProperties": {"type": "string", "pattern": "^[0-9a-fA-F]{12}$"},
     "description": "Per task, the fingerprint it must still have (from list_tasks or "
     "show_task), keyed by the task as written in `tasks`: a task that changed since is "
     "skipped, not decided on. Without one, a task is decided on as it is read right before.",

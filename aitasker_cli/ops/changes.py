@@ -254,8 +254,9 @@ def apply(
             if outcome == "changed" and len(changed_agents) < cache.KEEP:
                 changed_agents.append(agent)
             report.tally[outcome] += 1
-            operation_id = None if run is None else run.id
-            result = result_of(target, outcome, after, agent, failure, dry_run, operation_id)
+            result = result_of(
+                target, outcome, after, agent, failure, dry_run, _operation_of(run, done)
+            )
             reporter.result(result)
 
     def work(agent_id: str) -> Done:
@@ -294,6 +295,17 @@ def apply(
             hint="Each item's result says why.",
         )
     return report
+
+
+def _operation_of(run: Run | None, done: Done) -> str | None:
+    """The operation an item's result names: the run's, when the journal keeps the item for
+    `history` and `undo` (it was changed, or may have been); an item nothing was sent for, or
+    that the API refused, is in no operation one could look up."""
+    if run is None or not done.journaled:
+        return None
+    refused = done.failure is not None and 400 <= (done.failure.status or 0) < 500
+    maybe_made = done.outcome == "changed" or done.outcome in ("failed", "interrupted")
+    return run.id if maybe_made and not refused else None
 
 
 def _new_run(engine: Engine, action: str, undoes: str | None = None) -> Run:

@@ -116,13 +116,9 @@ def _choose(client: ApiClient, decision: Decision) -> list[Chosen]:
         where = parse_where(decision.where)
         for task in task_refs.awaiting_tasks(client):
             if all(condition.holds_for(task.raw) for condition in where):
-                found.setdefault(
-                    str(task.id), Chosen(str(task.workspace_id), str(task.id), None, task)
-                )
+                _add(found, Chosen(str(task.workspace_id), str(task.id), None, task))
     for ref in task_refs.resolve_tasks(client, decision.typed, awaiting_only=True):
-        found.setdefault(
-            ref.task_id, Chosen(ref.workspace_id, ref.task_id, _lower(decision.if_match), ref.task)
-        )
+        _add(found, Chosen(ref.workspace_id, ref.task_id, _lower(decision.if_match), ref.task))
     if decision.stdin:
         from aitasker_cli.ops.task_input import read_task_lines
 
@@ -138,8 +134,26 @@ def _choose(client: ApiClient, decision: Decision) -> list[Chosen]:
             )
         for line in lines:
             workspace = line.workspace_id or placed[line.task_id]
-            found.setdefault(line.task_id, Chosen(workspace, line.task_id, line.fingerprint))
+            _add(found, Chosen(workspace, line.task_id, line.fingerprint))
     return list(found.values())
+
+
+def _add(found: dict[str, Chosen], one: Chosen) -> None:
+    """Add a task; one given twice (an ID and a prefix of it, say) keeps what either said: a
+    fingerprint to match is never dropped, and two different ones are exit 2."""
+    known = found.get(one.task_id)
+    if known is None:
+        found[one.task_id] = one
+        return
+    if known.if_match and one.if_match and known.if_match != one.if_match:
+        raise UsageError(
+            f"task {one.task_id} is given with two fingerprints, {known.if_match} and "
+            f"{one.if_match}, so nothing was sent",
+            hint="Give each task once.",
+        )
+    found[one.task_id] = known._replace(
+        if_match=known.if_match or one.if_match, seen=known.seen or one.seen
+    )
 
 
 def _confirmed(

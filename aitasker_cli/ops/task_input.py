@@ -64,6 +64,19 @@ def read_task_lines(lines: Iterable[str] | JsonArray) -> list[TaskLine]:
                 f"{known.workspace_id} and {line.workspace_id}, so nothing was sent",
                 hint=HINT,
             )
+        if known.fingerprint and line.fingerprint and known.fingerprint != line.fingerprint:
+            raise UsageError(
+                f"{where}: task {line.task_id} is given with two fingerprints, "
+                f"{known.fingerprint} and {line.fingerprint}, so nothing was sent",
+                hint=HINT,
+            )
+        # Given twice, a task keeps everything either line said of it: a fingerprint on
+        # either must hold, never be dropped for the other.
+        found[line.task_id] = TaskLine(
+            line.task_id,
+            known.workspace_id or line.workspace_id,
+            known.fingerprint or line.fingerprint,
+        )
 
     if isinstance(lines, JsonArray):
         for number, item in enumerate(lines.items, 1):

@@ -62,8 +62,10 @@ def wait_until(
     from aitasker_cli.api import client as http
     from aitasker_cli.core.errors import UnavailableError, WaitEnded, WaitTimeout
 
-    deadline = http.clock() + timeout
+    started = http.clock()
+    deadline = started + timeout
     poll = Poll(interval)
+    cut_short = False
     item, failing = first, None
     read_yet = first is not None
     while item is None or str(item.status) not in wanted:
@@ -85,14 +87,20 @@ def wait_until(
                     item, failing = read(), None
                 continue
             except http.OutOfTime:
-                pass
+                # Before the deadline: the API asked to wait (Retry-After, its rate limit)
+                # past it, so no poll can come in time.
+                cut_short = http.clock() < deadline
             except UnavailableError as exc:  # the world's fault: poll again until the deadline
                 failing = exc
                 continue
         now = "could not be read" if item is None else f"is still {item.status}"
+        spent = http.clock() - started
+        after = f"after {timeout:g} s" if spent <= timeout + 1 else f"after {spent:.1f} s"
+        if cut_short:
+            after = f"and the API asks to wait past the {timeout:g} s of --wait-timeout"
         why = f" (the last poll failed: {failing.message})" if failing is not None else ""
         raise WaitTimeout(
-            f"{noun} {now} after {timeout:g} s{why}",
+            f"{noun} {now} {after}{why}",
             hint=f"Raise --wait-timeout, or check it with '{look}'.",
         )
     return item

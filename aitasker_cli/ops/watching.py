@@ -22,6 +22,8 @@ WINDOW = 60.0
 """The API's rate-limit window, in seconds (its documented 300 requests a minute)."""
 SHARE = 0.5
 """Of the requests left in a window, the most a watch uses."""
+DOCUMENTED_LIMIT = 300
+"""Requests a minute the API documents, for a server that sends no rate-limit headers."""
 
 Event = dict[str, Any]
 
@@ -57,15 +59,16 @@ def watch(
     stale_since: datetime | None = None
     told = False
     while True:
-        at = datetime.now(timezone.utc)
         sent = client.requests_sent
         try:
             listed = {str(_raw(item)["id"]): item for item in fetch()}
         except UnavailableError as exc:  # the world's fault: keep the last listing, poll again
+            at = datetime.now(timezone.utc)
             stale_since = stale_since or at
             error: AitaskerError | None = exc
             events: list[Event] = []
         else:
+            at = datetime.now(timezone.utc)  # the poll that saw it ended now
             found = {item_id: _raw(item) for item_id, item in listed.items()}
             events = changes(known, found, at)
             known, shown, stale_since, error = found, listed, None, None
@@ -83,12 +86,13 @@ def watch(
 
 
 def paced(interval: float, per_poll: int, remaining: int | None) -> float:
-    """The interval that keeps a window's polls within SHARE of the requests left in it."""
-    if remaining is None or per_poll <= 0:
+    """The interval that keeps a window's polls within SHARE of the requests left in it (of
+    the API's documented DOCUMENTED_LIMIT when it sends no headers)."""
+    if per_poll <= 0:
         return interval
-    allowed = remaining * SHARE
-    if allowed < per_poll:
-        return WINDOW  # not even one poll fits: one a window, until the window renews
+    if remaining is not None and remaining <= 0:
+        return WINDOW  # nothing is left: the next poll waits for the window to renew
+    allowed = (DOCUMENTED_LIMIT if remaining is None else remaining) * SHARE
     return max(interval, WINDOW * per_poll / allowed)
 
 

@@ -81,26 +81,26 @@ def watch_table(
     items: Mapping[str, Any],
     changed: Mapping[str, Sequence[str]],
     footer: str,
+    height: int,
 ) -> Any:
     """The table of one round: `changed` (ID → fields; every field for an added item) shown
-    reversed, and the footer under it."""
+    reversed, as many rows as fit `height` lines, and the footer under it, always in view."""
     from rich import box
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     now = datetime.now(timezone.utc)
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        header_style="bold",
-        caption=Text(footer),
-        caption_justify="left",
-    )
-    for field in fields:
-        table.add_column(Text(heading(field)), no_wrap=True, overflow="ellipsis")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     rows = sorted(items.values(), key=lambda item: str(raw_of(item).get("created_at") or ""))
     short = _unique_length([str(raw_of(item).get("id")) for item in rows])
+    for field in fields:  # IDs are never cut: people copy them
+        wide = short if field == "id" or field.endswith("_id") else None
+        table.add_column(Text(heading(field)), no_wrap=True, overflow="ellipsis", min_width=wide)
+    room = max(1, height - 3 - footer.count("\n") - 1)  # the heading, its rule, the footer
+    hidden = max(0, len(rows) - room)
+    if hidden:
+        rows = rows[: room - 1]  # the last line says how many more there are
     for item in rows:
         item_id = str(raw_of(item).get("id"))
         marked = changed.get(item_id, ())
@@ -115,7 +115,10 @@ def watch_table(
     if not rows:
         table.add_row(*[Text("") for _ in fields])
     del view
-    return table
+    if hidden:
+        more = Text(f"… and {hidden + 1} more (a taller window shows them; -o ndjson has all)")
+        return Group(table, more, Text(footer))
+    return Group(table, Text(footer))
 
 
 def _unique_length(ids: Sequence[str]) -> int:

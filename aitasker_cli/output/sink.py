@@ -115,12 +115,15 @@ def workflow_command(kind: str, lines: Sequence[str]) -> None:
     line that starts with `::`. Each of the message's `lines` is written as on any line of
     stderr (no secrets, controls and line breaks made visible); they are the annotation's."""
     safe = [escape(redact_patterns(redact_registered(line))) for line in lines]
-    _to_stderr(github.command(kind, "\n".join(safe)) + "\n")
+    _to_stderr(github.command(kind, "\n".join(safe)) + "\n", own=True)
 
 
-def _to_stderr(text: str) -> None:
+def _to_stderr(text: str, *, own: bool = False) -> None:
+    """Write to stderr; `own` marks one of our workflow commands, which the stream in GitHub
+    mode must let through as it is (it makes every other line inert: streams.QuietStream)."""
     try:
-        sys.stderr.write(text)
+        write = getattr(sys.stderr, "write_own", None) if own else None
+        (write or sys.stderr.write)(text)
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass  # nowhere left to report to (closed, full, or its reader gone): see QuietStream

@@ -60,6 +60,14 @@ class QuietStream:
         self.stream = stream
 
     def write(self, text: str) -> int:
+        """Write `text`; in GitHub mode, whoever wrote it (Click's usage error quotes what was
+        typed), no line of it becomes a workflow command."""
+        from aitasker_cli.output import github
+
+        return self.write_own(github.inert(text) if github.active() else text)
+
+    def write_own(self, text: str) -> int:
+        """Write `text` as it is: for aitasker's own workflow commands (sink.workflow_command)."""
         try:
             return self.stream.write(text)
         except (OSError, ValueError):
