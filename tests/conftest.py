@@ -20,7 +20,7 @@ from keyring.backend import KeyringBackend
 
 from aitasker_cli.api import client
 from aitasker_cli.cli.main import main
-from aitasker_cli.output import render
+from aitasker_cli.core import secrets
 from tests.homes import Snapshot, changes, home_variables, snapshot
 from tests.loopback import LoopbackApi, serve
 
@@ -195,12 +195,15 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[MemoryK
     fake = FakeClock()
     monkeypatch.setattr(client, "sleep", fake.sleep)
     monkeypatch.setattr(client, "clock", fake.now)
-    monkeypatch.setattr(render, "_secrets", set())
+    registered = set(secrets.REGISTERED)  # the tokens an earlier test registered are not ours
+    secrets.REGISTERED.clear()
     previous = keyring.get_keyring()
     memory = MemoryKeyring()
     keyring.set_keyring(memory)
     yield memory
     keyring.set_keyring(previous)
+    secrets.REGISTERED.clear()
+    secrets.REGISTERED.update(registered)
 
 
 @pytest.fixture

@@ -592,3 +592,21 @@ def test_a_trim_streams_a_huge_journal_without_holding_it(
     assert peak < 8 * 1024 * 1024
     assert [op.id for op in journal_reading.operations()] == [operation(1).id]
     assert journal.journal_path().stat().st_size < 10_000
+
+
+def test_a_token_echoed_in_a_name_or_reason_never_reaches_the_journal_file() -> None:
+    from aitasker_cli.core import secrets
+    from aitasker_cli.local.journal import Run, journal_path
+    from aitasker_cli.local.journal_records import Item
+    from tests.conftest import TOKEN, uuid_n
+
+    secrets.add(TOKEN)
+    run = Run(profile="default", api_url="https://api.aitasker.co", action="reject")
+    run.intend(uuid_n(1), f"agent {TOKEN}", "awaiting_approval", f"because {TOKEN}")
+    run.note(Item(uuid_n(1), f"agent {TOKEN}", "awaiting_approval", "rejected", "changed",
+                  reason=f"because {TOKEN}"))  # fmt: skip
+    run.close()
+
+    written = journal_path().read_text(encoding="utf-8")
+    assert TOKEN not in written
+    assert "agent <redacted>" in written and "because <redacted>" in written

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from aitasker_cli.core.errors import LocalIOError
 from aitasker_cli.core.paths import state_dir
 from aitasker_cli.core.patterns import encodable
+from aitasker_cli.core.secrets import redact
 from aitasker_cli.local import journal_file
 from aitasker_cli.local.journal_records import (
     NAME_LENGTH,
@@ -254,14 +255,16 @@ def _end_line(operation_id: str, *, empty: bool = False) -> bytes:
 def _item_line(operation_id: str, item: Item) -> bytes:
     """An item's record in an operation: its name, statuses and reason cut, broken text
     replaced (a reason only when there is one, so older readers see what they know)."""
-    reason = {} if item.reason is None else {"reason": _clean(item.reason[:REASON_LENGTH])}
+    # A name or a reason is the server's or the person's text: a credential echoed in it (an
+    # agent renamed to the token) is not written to the file.
+    reason = {} if item.reason is None else {"reason": _clean(redact(item.reason)[:REASON_LENGTH])}
     return journal_file.encode(
         {
             "v": journal_file.FORMAT,
             "kind": "item",
             "op": operation_id,
             "id": item.id,
-            "name": _clean(item.name[:NAME_LENGTH]),
+            "name": _clean(redact(item.name)[:NAME_LENGTH]),
             "before": None if item.before is None else item.before[:STATUS_LENGTH],
             "after": None if item.after is None else item.after[:STATUS_LENGTH],
             "outcome": item.outcome,

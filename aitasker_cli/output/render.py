@@ -23,7 +23,6 @@ from aitasker_cli.output.cells import clip, relative_time, to_json
 __all__ = ["FORMATS", "Output", "relative_time"]
 
 FORMATS = FORMAT_NAMES
-_secrets = sink._secrets  # the registry, where the test suite's isolation resets it
 
 
 def output_options(fmt: str | None, fields: str | None, *, no_color: bool) -> Output:

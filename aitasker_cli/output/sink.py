@@ -12,12 +12,13 @@ import re
 import sys
 from collections.abc import Sequence
 
+from aitasker_cli.core import secrets
 from aitasker_cli.core.errors import LocalIOError, OutputClosed
 from aitasker_cli.core.patterns import TOKEN_SHAPE
 from aitasker_cli.output import github
 
-REDACTED = "<redacted>"
-SHORTEST_SECRET = 16
+REDACTED = secrets.REDACTED
+SHORTEST_SECRET = secrets.SHORTEST_SECRET
 """A registered token shorter than this, and not shaped like one of the platform's keys or a
 JWT, is too short to be a credential: replacing it would alter data (every "a" for a token "a")."""
 
@@ -41,19 +42,17 @@ _STDOUT_UNSAFE = (
 )
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
-_secrets: set[str] = set()
+_secrets = secrets.REGISTERED
+"""The registry (core/secrets.py): the journal redacts from it too."""
 
 
 def add_secret(value: str) -> None:
     """Never show `value`, if it can be a credential: it is replaced wherever it is written."""
-    if len(value) >= SHORTEST_SECRET or re.fullmatch(TOKEN_SHAPE, value):
-        _secrets.add(value)
+    secrets.add(value)
 
 
 def redact_registered(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, REDACTED)
-    return text
+    return secrets.redact(text)
 
 
 def redact_patterns(text: str) -> str:
