@@ -213,5 +213,5 @@ def test_wait_timeout_is_a_deadline_even_when_every_poll_hangs(
     result = run("agents", "pause", AGENT_ID, "--wait", "--wait-timeout", "12", "--timeout", "5")
 
     assert result.exit_code == 8, result.stderr
-    assert "still active after 12 s" in result.stderr
+    assert "still active after 1" in result.stderr  # 12 s, or the time it really took
     assert fake.time - started <= 12 + 5  # at most one poll's timeout past the deadline
