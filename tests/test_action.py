@@ -288,7 +288,7 @@ def test_a_command_that_cannot_be_split_is_refused(
 
     assert ran.code == 2
     assert f"::error title=aitasker action::{message}" in ran.stderr.splitlines()
-    assert ran.outputs == {"exit-code": "", "operation-id": ""}
+    assert ran.outputs == {"exit-code": "2", "operation-id": ""}  # aitasker never ran
 
 
 # --- the install step ------------------------------------------------------------------------

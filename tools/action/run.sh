@@ -24,6 +24,10 @@ fail() {
     message="${message//$'\r'/%0D}"
     message="${message//$'\n'/%0A}"
     echo "::error title=aitasker action::$message" >&2
+    if [ "${phase:-}" = run ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
+        # The step's outputs still say what happened: aitasker did not run, a usage error.
+        printf 'exit-code=2\noperation-id=\n' >> "$GITHUB_OUTPUT" || true
+    fi
     exit 2
 }
 
@@ -135,7 +139,8 @@ run() {
     return "$code"
 }
 
-case "${1:-}" in
+phase="${1:-}"
+case "$phase" in
     install) install ;;
     run) run ;;
     *) fail "usage: run.sh install|run" ;;
