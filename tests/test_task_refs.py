@@ -18,7 +18,6 @@ from aitasker_cli.ops.task_refs import (
     awaiting_tasks,
     resolve_task,
     resolve_tasks,
-    with_names,
     workspaces_of,
 )
 from tests.conftest import API, TOKEN, task
@@ -208,22 +207,6 @@ def test_awaiting_tasks_are_every_workspaces_oldest_first(
     assert AGENTS not in {path for path, _status in listings(api)}
     named = awaiting_tasks(client, named=True)
     assert all(isinstance(t, ListedTask) and t.agent_name for t in named)
-
-
-def test_with_names_reads_one_listing_of_each(
-    client: ApiClient, api: respx.MockRouter, fleet: Fleet
-) -> None:
-    tasks = awaiting_tasks(client)
-    api.reset()
-
-    named = with_names(client, tasks)
-
-    number = {workspace_id(n): n for n in range(3)}
-    assert [(t.workspace_name, t.agent_name) for t in named] == [
-        (f"Workspace {number[str(t.workspace_id)]}", f"Agent {number[str(t.workspace_id)]}")
-        for t in tasks
-    ]
-    assert {path for path, _status in listings(api)} == {WORKSPACES, AGENTS}
 
 
 # --- the cache ------------------------------------------------------------------------------

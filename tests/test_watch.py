@@ -4,6 +4,7 @@ listing of a script): the installed `aitasker`, over real HTTP on loopback, with
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import signal
@@ -214,3 +215,21 @@ def test_fields_shape_the_events() -> None:
     assert events[0]["item"] == {"status": "active", "id": A}
     assert [e["event"] for e in events[:3]] == ["added", "added", "changed"]
     assert events[2]["after"] == {"status": "paused"}
+
+
+def test_a_listing_taller_than_the_terminal_keeps_the_footer_in_view() -> None:
+    from rich.console import Console
+
+    from aitasker_cli.domain import views
+    from aitasker_cli.output.live import watch_table
+
+    ids = [f"{n:08x}-0000-4000-8000-000000000000" for n in range(40)]
+    items = {agent_id: agent(id=agent_id) for agent_id in ids}
+    shown = watch_table(views.AGENTS, ["id", "status"], items, {}, "Updated now", height=12)
+    console = Console(width=80, height=12, record=True, file=io.StringIO())
+    console.print(shown)
+    lines = console.export_text().splitlines()
+
+    assert len(lines) <= 12
+    assert lines[-1] == "Updated now"
+    assert "and 33 more" in lines[-2]  # 7 of 40 rows fit

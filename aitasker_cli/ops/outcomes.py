@@ -117,10 +117,6 @@ def summary_line(report: RunReport) -> str:
     return done + (f" ({tally['changed']} changed, {others})" if others else "") + "."
 
 
-def agents_count(count: int) -> str:
-    return count_of(count, "agent")
-
-
 def count_of(count: int, noun: str) -> str:
     """`1 task`, `3 tasks`."""
     return f"{count} {noun}" + ("" if count == 1 else "s")

@@ -21,7 +21,7 @@ from aitasker_cli.ops.resolve import SHOWN_MATCHES, Resolver, _hex_prefix, _show
 
 if TYPE_CHECKING:
     from aitasker_cli.api.client import ApiClient
-    from aitasker_cli.api.models import ListedTask, WorkspaceTask
+    from aitasker_cli.api.models import WorkspaceTask
 
 AWAITING = "awaiting_approval"
 SHORT = 8
@@ -120,15 +120,6 @@ def workspaces_of(client: ApiClient, task_ids: Sequence[str]) -> dict[str, str]:
             if str(task.id) in missing and task.workspace_id is not None:
                 found[str(task.id)] = str(task.workspace_id)
     return found
-
-
-def with_names(client: ApiClient, tasks: Sequence[WorkspaceTask]) -> list[ListedTask]:
-    """The tasks with their workspace and agent names (one listing of each), for a question."""
-    from aitasker_cli.ops.task_listing import TaskStream, listed_with
-
-    stream = TaskStream(client, workspaces=(), named=True)
-    workspaces, agents = stream.names()
-    return [listed_with(task, workspaces, agents) for task in tasks]
 
 
 def _parse(text: str) -> _Typed:
